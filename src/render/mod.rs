@@ -1,0 +1,161 @@
+//! The CPU pipeline: source bytes → decode → auto-orient → sRGB → region → resize →
+//! rotate/mirror → quality → encode. Synchronous and pure; it runs only on the worker
+//! pool's threads, never on the async runtime.
+
+use crate::spec::{Format, PlanLimits, Spec, SpecError};
+use std::time::Instant;
+
+/// Limits checked from the header, before any large allocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest accepted source, in bytes.
+    pub max_source_bytes: u64,
+    /// Largest accepted source, in pixels (width × height as the header declares).
+    pub max_source_pixels: u64,
+    /// Output limits (also advertised in `info.json`).
+    pub plan: PlanLimits,
+}
+
+/// Encoder settings, identical for every request of one instance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EncodeSettings {
+    /// JPEG quality, 1–100.
+    pub jpeg_quality: u8,
+    /// WebP quality, 0–100.
+    pub webp_quality: f32,
+    /// WebP method (effort), 0 (fast) – 6 (slow).
+    pub webp_method: u8,
+    /// AVIF quality, 1–100.
+    pub avif_quality: u8,
+    /// AVIF encoder speed, 0 (slow) – 10 (fast).
+    pub avif_speed: u8,
+}
+
+impl Default for EncodeSettings {
+    fn default() -> Self {
+        EncodeSettings {
+            jpeg_quality: 80,
+            webp_quality: 80.0,
+            webp_method: 4,
+            avif_quality: 60,
+            avif_speed: 8,
+        }
+    }
+}
+
+impl EncodeSettings {
+    /// A short fingerprint that goes into cache keys: changing a setting changes keys.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "j{}w{}m{}a{}s{}",
+            self.jpeg_quality, self.webp_quality, self.webp_method, self.avif_quality, self.avif_speed
+        )
+    }
+}
+
+/// The point in time after which a render is abandoned. It is checked between pipeline
+/// stages, so a render overshoots it by at most one stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Deadline(pub Option<Instant>);
+
+impl Deadline {
+    /// A deadline that never passes.
+    pub const NONE: Deadline = Deadline(None);
+
+    /// Fails with [`RenderError::DeadlineExceeded`] once the deadline has passed.
+    pub fn check(&self, stage: &'static str) -> Result<(), RenderError> {
+        match self.0 {
+            Some(at) if Instant::now() >= at => Err(RenderError::DeadlineExceeded { stage }),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A rendered variant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The encoded image, with no metadata.
+    pub bytes: Vec<u8>,
+    /// Its encoding.
+    pub format: Format,
+    /// Final width.
+    pub width: u32,
+    /// Final height.
+    pub height: u32,
+}
+
+/// Formats vignette can read, as sniffed from the bytes (never from a name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    /// JPEG.
+    Jpeg,
+    /// PNG.
+    Png,
+    /// GIF (first frame).
+    Gif,
+    /// WebP.
+    Webp,
+    /// AVIF.
+    Avif,
+}
+
+/// What the header says, without decoding pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Probe {
+    /// Sniffed format.
+    pub format: SourceFormat,
+    /// Width as displayed, after EXIF orientation.
+    pub width: u32,
+    /// Height as displayed, after EXIF orientation.
+    pub height: u32,
+    /// EXIF orientation, 1–8 (1 when absent).
+    pub orientation: u8,
+}
+
+/// Why a render failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The bytes are not a format vignette reads (HTTP 415).
+    #[error("unsupported source format: {0}")]
+    UnsupportedFormat(String),
+    /// The source is corrupt or truncated (HTTP 422).
+    #[error("source image cannot be decoded: {0}")]
+    Corrupt(String),
+    /// The source exceeds a limit (HTTP 413).
+    #[error("source image too large: {0}")]
+    TooLarge(String),
+    /// The header was read from a prefix that was too short; read more and retry.
+    #[error("need more bytes to read the header")]
+    NeedMoreData,
+    /// The spec does not fit this image (HTTP 400).
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    /// The render ran past its deadline and was abandoned (HTTP 503).
+    #[error("render abandoned after the {stage} stage: deadline exceeded")]
+    DeadlineExceeded {
+        /// The last stage that completed.
+        stage: &'static str,
+    },
+    /// An encoder failed on valid pixels: a bug, not bad input (HTTP 500).
+    #[error("encoder failed: {0}")]
+    Encode(String),
+}
+
+/// Reads the header of `bytes` (a prefix is enough): format, displayed size and
+/// orientation. Returns [`RenderError::NeedMoreData`] when the prefix is too short.
+pub fn probe(bytes: &[u8]) -> Result<Probe, RenderError> {
+    let _ = bytes;
+    Err(RenderError::UnsupportedFormat("renderer not built yet".into()))
+}
+
+/// Renders `spec` from the complete source `bytes`.
+pub fn render(
+    bytes: &[u8],
+    spec: &Spec,
+    limits: &Limits,
+    encode: &EncodeSettings,
+    deadline: &Deadline,
+) -> Result<Rendered, RenderError> {
+    let _ = (bytes, spec, limits, encode, deadline);
+    Err(RenderError::UnsupportedFormat("renderer not built yet".into()))
+}

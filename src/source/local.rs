@@ -1,0 +1,187 @@
+//! A local directory of images, the embedded default. Identifiers are relative paths
+//! inside the directory; anything that would leave it (`..`, absolute paths, encoded
+//! separators that climb, symlinks pointing outside) is answered as not found.
+
+use super::{SourceError, SourceMeta};
+use bytes::Bytes;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::UNIX_EPOCH;
+use tokio::io::AsyncReadExt;
+
+/// Images under one directory.
+#[derive(Debug, Clone)]
+pub struct LocalSource {
+    /// Canonical (symlink-free, absolute) root.
+    root: Arc<PathBuf>,
+}
+
+impl LocalSource {
+    /// Opens `dir`, which must exist.
+    pub fn new(dir: &Path) -> std::io::Result<Self> {
+        let root = dir.canonicalize()?;
+        if !root.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotADirectory,
+                format!("{} is not a directory", root.display()),
+            ));
+        }
+        Ok(LocalSource {
+            root: Arc::new(root),
+        })
+    }
+
+    /// The canonical root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Maps an identifier to a file inside the root, or `NotFound`.
+    fn resolve(&self, identifier: &str) -> Result<PathBuf, SourceError> {
+        let not_found = || SourceError::NotFound(identifier.to_owned());
+        if identifier.is_empty() || identifier.contains(['\0', '\\']) {
+            return Err(not_found());
+        }
+        let rel = Path::new(identifier);
+        for component in rel.components() {
+            match component {
+                // Hidden names (".git", ".env") are never served either.
+                Component::Normal(name) if !name.to_string_lossy().starts_with('.') => {}
+                _ => return Err(not_found()),
+            }
+        }
+        // Symlinks are followed, then the real path must still be inside the root.
+        let real = self.root.join(rel).canonicalize().map_err(|_| not_found())?;
+        if !real.starts_with(self.root.as_path()) || !real.is_file() {
+            return Err(not_found());
+        }
+        Ok(real)
+    }
+
+    /// Size and a version made of size and modification time.
+    pub async fn stat(&self, identifier: &str) -> Result<SourceMeta, SourceError> {
+        let path = self.resolve(identifier)?;
+        let meta = tokio::fs::metadata(&path)
+            .await
+            .map_err(|_| SourceError::NotFound(identifier.to_owned()))?;
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        Ok(SourceMeta {
+            version: format!("{:x}-{:x}", meta.len(), mtime),
+            size: meta.len(),
+        })
+    }
+
+    /// The first `len` bytes (fewer if the file is shorter).
+    pub async fn read_prefix(&self, identifier: &str, len: usize) -> Result<Bytes, SourceError> {
+        let path = self.resolve(identifier)?;
+        let file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|_| SourceError::NotFound(identifier.to_owned()))?;
+        let mut buf = Vec::with_capacity(len.min(1 << 20));
+        file.take(len as u64)
+            .read_to_end(&mut buf)
+            .await
+            .map_err(|e| SourceError::Unavailable(e.to_string()))?;
+        Ok(buf.into())
+    }
+
+    /// The whole file, refused when larger than `max_bytes`.
+    pub async fn read(&self, identifier: &str, max_bytes: u64) -> Result<Bytes, SourceError> {
+        let path = self.resolve(identifier)?;
+        let file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|_| SourceError::NotFound(identifier.to_owned()))?;
+        let size = file
+            .metadata()
+            .await
+            .map_err(|e| SourceError::Unavailable(e.to_string()))?
+            .len();
+        if size > max_bytes {
+            return Err(SourceError::TooLarge {
+                size,
+                limit: max_bytes,
+            });
+        }
+        // The file may grow between stat and read: never read past the limit.
+        let mut buf = Vec::with_capacity(size as usize);
+        file.take(max_bytes + 1)
+            .read_to_end(&mut buf)
+            .await
+            .map_err(|e| SourceError::Unavailable(e.to_string()))?;
+        if buf.len() as u64 > max_bytes {
+            return Err(SourceError::TooLarge {
+                size: buf.len() as u64,
+                limit: max_bytes,
+            });
+        }
+        Ok(buf.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn setup() -> (tempfile::TempDir, tempfile::TempDir, LocalSource) {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.jpg"), b"secret").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.jpg"), b"hello").unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        std::fs::write(dir.path().join("sub/b.jpg"), b"nested").unwrap();
+        std::fs::write(dir.path().join(".hidden"), b"x").unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret.jpg"), dir.path().join("link.jpg")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("a.jpg"), dir.path().join("inside.jpg")).unwrap();
+        let src = LocalSource::new(dir.path()).unwrap();
+        (outside, dir, src)
+    }
+
+    #[tokio::test]
+    async fn reads_files_inside_the_root() {
+        let (_o, _d, src) = setup();
+        assert_eq!(&src.read("a.jpg", 100).await.unwrap()[..], b"hello");
+        assert_eq!(&src.read("sub/b.jpg", 100).await.unwrap()[..], b"nested");
+        assert_eq!(&src.read("inside.jpg", 100).await.unwrap()[..], b"hello");
+        assert_eq!(&src.read_prefix("a.jpg", 2).await.unwrap()[..], b"he");
+        assert_eq!(src.stat("a.jpg").await.unwrap().size, 5);
+    }
+
+    #[tokio::test]
+    async fn never_leaves_the_root() {
+        let (outside, _d, src) = setup();
+        let abs = outside.path().join("secret.jpg");
+        for id in [
+            "../secret.jpg",
+            "sub/../../secret.jpg",
+            "sub/../a.jpg",
+            "./a.jpg",
+            abs.to_str().unwrap(),
+            "link.jpg",
+            ".hidden",
+            "sub",
+            "a.jpg\0",
+            "sub\\b.jpg",
+            "",
+            "missing.jpg",
+        ] {
+            assert!(
+                matches!(src.read(id, 100).await, Err(SourceError::NotFound(_))),
+                "{id:?} should be not found"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn refuses_files_over_the_limit() {
+        let (_o, _d, src) = setup();
+        assert!(matches!(
+            src.read("a.jpg", 4).await,
+            Err(SourceError::TooLarge { size: 5, limit: 4 })
+        ));
+    }
+}

@@ -1,0 +1,73 @@
+//! Where source images come from: an identifier resolves to a version (for cache keys)
+//! and to bytes, through the configured source. No identifier may escape its source.
+
+pub mod local;
+
+use bytes::Bytes;
+
+pub use local::LocalSource;
+
+/// Errors of the source layer.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// No image under that identifier (HTTP 404).
+    #[error("no image with identifier '{0}'")]
+    NotFound(String),
+    /// The identifier names something vignette may not read (HTTP 403).
+    #[error("access to '{0}' is forbidden")]
+    Forbidden(String),
+    /// The source is larger than `max_source_bytes` (HTTP 413).
+    #[error("source is {size} bytes, above the limit of {limit}")]
+    TooLarge {
+        /// Size of the object.
+        size: u64,
+        /// The configured limit.
+        limit: u64,
+    },
+    /// The origin did not answer in time (HTTP 504).
+    #[error("source did not answer in time")]
+    Timeout,
+    /// The origin failed (HTTP 502).
+    #[error("source failed: {0}")]
+    Unavailable(String),
+}
+
+/// What identifies a source's content without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceMeta {
+    /// Changes whenever the content changes (S3 ETag; file size and mtime).
+    pub version: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// The configured source. An enum rather than a trait object: the set is closed and
+/// known at start.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A local directory (the embedded default).
+    Local(LocalSource),
+}
+
+impl Source {
+    /// The version and size of `identifier`.
+    pub async fn stat(&self, identifier: &str) -> Result<SourceMeta, SourceError> {
+        match self {
+            Source::Local(s) => s.stat(identifier).await,
+        }
+    }
+
+    /// At most the first `len` bytes of `identifier`, to read its header.
+    pub async fn read_prefix(&self, identifier: &str, len: usize) -> Result<Bytes, SourceError> {
+        match self {
+            Source::Local(s) => s.read_prefix(identifier, len).await,
+        }
+    }
+
+    /// All of `identifier`, refused above `max_bytes`.
+    pub async fn read(&self, identifier: &str, max_bytes: u64) -> Result<Bytes, SourceError> {
+        match self {
+            Source::Local(s) => s.read(identifier, max_bytes).await,
+        }
+    }
+}

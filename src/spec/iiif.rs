@@ -1,0 +1,295 @@
+//! The IIIF Image API 3.0 URL grammar: `{identifier}/{region}/{size}/{rotation}/{quality}.{format}`
+//! and `{identifier}/info.json`, parsed from the raw (still percent-encoded) path.
+
+use super::{Format, Quality, Region, Rotation, Size, Spec, SpecError};
+use percent_encoding::percent_decode_str;
+
+/// What a path under `/iiif/3/` asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IiifRequest {
+    /// `{identifier}`: redirect to the info document.
+    Base { identifier: String },
+    /// `{identifier}/info.json`.
+    Info { identifier: String },
+    /// `{identifier}/{region}/{size}/{rotation}/{quality}.{format}`.
+    Image { identifier: String, spec: Spec },
+}
+
+fn malformed(msg: impl Into<String>) -> SpecError {
+    SpecError::Malformed(msg.into())
+}
+
+/// Percent-decodes one path segment. Invalid UTF-8 is malformed.
+fn decode(segment: &str) -> Result<String, SpecError> {
+    percent_decode_str(segment)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| malformed("path segment is not valid UTF-8 once percent-decoded"))
+}
+
+/// Parses the raw path that follows `/iiif/3/`. Slashes inside identifiers must be
+/// percent-encoded (`%2F`), as the specification requires; the decoded identifier is
+/// returned as is and the source decides whether it names anything.
+pub fn parse_path(raw: &str) -> Result<IiifRequest, SpecError> {
+    let segments: Vec<&str> = raw.split('/').collect();
+    let identifier = || -> Result<String, SpecError> {
+        let id = decode(segments[0])?;
+        if id.is_empty() {
+            return Err(malformed("empty identifier"));
+        }
+        Ok(id)
+    };
+    match segments.len() {
+        1 => Ok(IiifRequest::Base {
+            identifier: identifier()?,
+        }),
+        2 if segments[1] == "info.json" => Ok(IiifRequest::Info {
+            identifier: identifier()?,
+        }),
+        5 => {
+            let identifier = identifier()?;
+            let spec = parse_segments(&segments[1..])?;
+            Ok(IiifRequest::Image { identifier, spec })
+        }
+        _ => Err(malformed(
+            "expected {identifier}/info.json or {identifier}/{region}/{size}/{rotation}/{quality}.{format} \
+             (slashes in identifiers must be encoded as %2F)",
+        )),
+    }
+}
+
+/// Parses `{region}/{size}/{rotation}/{quality}.{format}`.
+pub fn parse_params(tail: &str) -> Result<Spec, SpecError> {
+    let segments: Vec<&str> = tail.split('/').collect();
+    if segments.len() != 4 {
+        return Err(malformed("expected {region}/{size}/{rotation}/{quality}.{format}"));
+    }
+    parse_segments(&segments)
+}
+
+fn parse_segments(segments: &[&str]) -> Result<Spec, SpecError> {
+    let region = parse_region(&decode(segments[0])?)?;
+    let size = parse_size(&decode(segments[1])?)?;
+    let rotation = parse_rotation(&decode(segments[2])?)?;
+    let last = decode(segments[3])?;
+    let (quality, format) = last
+        .rsplit_once('.')
+        .ok_or_else(|| malformed("expected {quality}.{format}"))?;
+    Ok(Spec {
+        region,
+        size,
+        rotation,
+        quality: parse_quality(quality)?,
+        format: parse_format(format)?,
+    })
+}
+
+/// An unsigned integer made only of decimal digits.
+fn int(s: &str, what: &str) -> Result<u32, SpecError> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(malformed(format!("{what}: '{s}' is not an integer")));
+    }
+    s.parse()
+        .map_err(|_| malformed(format!("{what}: '{s}' is too large")))
+}
+
+/// A non-negative decimal number made only of digits and at most one '.'.
+fn float(s: &str, what: &str) -> Result<f64, SpecError> {
+    let dots = s.bytes().filter(|&b| b == b'.').count();
+    let digits = s.bytes().filter(u8::is_ascii_digit).count();
+    if digits == 0 || dots > 1 || digits + dots != s.len() {
+        return Err(malformed(format!("{what}: '{s}' is not a decimal number")));
+    }
+    let v: f64 = s
+        .parse()
+        .map_err(|_| malformed(format!("{what}: '{s}' is not a decimal number")))?;
+    if !v.is_finite() {
+        return Err(malformed(format!("{what}: '{s}' is out of range")));
+    }
+    Ok(v)
+}
+
+fn four<T>(s: &str, what: &str, f: impl Fn(&str, &str) -> Result<T, SpecError>) -> Result<[T; 4], SpecError> {
+    let parts: Vec<&str> = s.split(',').collect();
+    if parts.len() != 4 {
+        return Err(malformed(format!("{what}: expected four comma-separated values")));
+    }
+    Ok([f(parts[0], what)?, f(parts[1], what)?, f(parts[2], what)?, f(parts[3], what)?])
+}
+
+fn parse_region(s: &str) -> Result<Region, SpecError> {
+    match s {
+        "full" => Ok(Region::Full),
+        "square" => Ok(Region::Square),
+        _ => {
+            if let Some(rest) = s.strip_prefix("pct:") {
+                let [x, y, w, h] = four(rest, "region", float)?;
+                if x > 100.0 || y > 100.0 {
+                    return Err(SpecError::Invalid("region starts outside the image".into()));
+                }
+                Ok(Region::Percent { x, y, w, h })
+            } else {
+                let [x, y, w, h] = four(s, "region", int)?;
+                Ok(Region::Pixels { x, y, w, h })
+            }
+        }
+    }
+}
+
+fn parse_size(s: &str) -> Result<Size, SpecError> {
+    let (upscale, s) = match s.strip_prefix('^') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    if s == "max" {
+        return Ok(Size::Max { upscale });
+    }
+    if let Some(rest) = s.strip_prefix("pct:") {
+        let pct = float(rest, "size")?;
+        if pct <= 0.0 {
+            return Err(SpecError::Invalid("size: pct must be greater than zero".into()));
+        }
+        return Ok(Size::Percent { pct, upscale });
+    }
+    let (fit, s) = match s.strip_prefix('!') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (w, h) = s
+        .split_once(',')
+        .ok_or_else(|| malformed(format!("size: '{s}' is not max, pct:n, w, ,h, w,h or !w,h")))?;
+    match (w.is_empty(), h.is_empty(), fit) {
+        (false, true, false) => Ok(Size::Width { w: int(w, "size")?, upscale }),
+        (true, false, false) => Ok(Size::Height { h: int(h, "size")?, upscale }),
+        (false, false, false) => Ok(Size::Exact { w: int(w, "size")?, h: int(h, "size")?, upscale }),
+        (false, false, true) => Ok(Size::Fit { w: int(w, "size")?, h: int(h, "size")?, upscale }),
+        _ => Err(malformed(format!("size: '{s}' is incomplete"))),
+    }
+}
+
+fn parse_rotation(s: &str) -> Result<Rotation, SpecError> {
+    let (mirror, s) = match s.strip_prefix('!') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let degrees = float(s, "rotation")?;
+    if degrees > 360.0 {
+        return Err(malformed("rotation: degrees must be between 0 and 360"));
+    }
+    Ok(Rotation {
+        mirror,
+        degrees: if degrees == 360.0 { 0.0 } else { degrees },
+    })
+}
+
+fn parse_quality(s: &str) -> Result<Quality, SpecError> {
+    match s {
+        "default" => Ok(Quality::Default),
+        "color" => Ok(Quality::Color),
+        "gray" => Ok(Quality::Gray),
+        "bitonal" => Ok(Quality::Bitonal),
+        _ => Err(malformed(format!(
+            "quality: '{s}' is not default, color, gray or bitonal"
+        ))),
+    }
+}
+
+fn parse_format(s: &str) -> Result<Format, SpecError> {
+    match s {
+        "jpg" => Ok(Format::Jpeg),
+        "png" => Ok(Format::Png),
+        "webp" => Ok(Format::Webp),
+        "avif" => Ok(Format::Avif),
+        "gif" => Ok(Format::Gif),
+        "tif" | "jp2" | "pdf" => Err(SpecError::Unsupported(format!(
+            "format '{s}' is not implemented; use jpg, png, webp, avif or gif"
+        ))),
+        _ => Err(malformed(format!(
+            "format: '{s}' is not jpg, png, webp, avif or gif"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(p: &str) -> Spec {
+        parse_params(p).unwrap_or_else(|e| panic!("{p}: {e}"))
+    }
+
+    #[test]
+    fn round_trips_canonical_forms() {
+        for p in [
+            "full/max/0/default.jpg",
+            "square/^max/90/color.png",
+            "10,20,30,40/100,/180/gray.webp",
+            "pct:1.5,2,50,50/,200/270/bitonal.avif",
+            "full/pct:50/!0/default.gif",
+            "full/^pct:150/22.5/default.png",
+            "full/300,200/!45.25/default.jpg",
+            "full/!300,200/0/default.jpg",
+            "full/^!300,200/0/default.jpg",
+            "full/^300,/0/default.jpg",
+            "full/^,300/0/default.jpg",
+        ] {
+            assert_eq!(ok(p).to_string(), p);
+        }
+    }
+
+    #[test]
+    fn normalises_equivalent_forms() {
+        assert_eq!(ok("full/max/360/default.jpg").to_string(), "full/max/0/default.jpg");
+        assert_eq!(ok("full/max/90.0/default.jpg").to_string(), "full/max/90/default.jpg");
+        assert_eq!(ok("pct%3A10,10,10,10/max/0/default.jpg").region, Region::Percent { x: 10.0, y: 10.0, w: 10.0, h: 10.0 });
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        for p in [
+            "ful/max/0/default.jpg",
+            "1,2,3/max/0/default.jpg",
+            "-1,2,3,4/max/0/default.jpg",
+            "1,2,3,4.5/max/0/default.jpg",
+            "pct:1,2,3,x/max/0/default.jpg",
+            "full/maxx/0/default.jpg",
+            "full/,/0/default.jpg",
+            "full/!100,/0/default.jpg",
+            "full/1e3,/0/default.jpg",
+            "full/max/361/default.jpg",
+            "full/max/-90/default.jpg",
+            "full/max/1.2.3/default.jpg",
+            "full/max/0/grey.jpg",
+            "full/max/0/default.bmp",
+            "full/max/0/default",
+            "full/max/0",
+        ] {
+            assert!(matches!(parse_params(p), Err(SpecError::Malformed(_))), "{p}");
+        }
+    }
+
+    #[test]
+    fn known_but_unimplemented_formats_are_501() {
+        for f in ["tif", "jp2", "pdf"] {
+            let p = format!("full/max/0/default.{f}");
+            assert!(matches!(parse_params(&p), Err(SpecError::Unsupported(_))), "{p}");
+        }
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(parse_path("abc").unwrap(), IiifRequest::Base { identifier: "abc".into() });
+        assert_eq!(parse_path("a%2Fb/info.json").unwrap(), IiifRequest::Info { identifier: "a/b".into() });
+        match parse_path("a%20b/full/max/0/default.jpg").unwrap() {
+            IiifRequest::Image { identifier, spec } => {
+                assert_eq!(identifier, "a b");
+                assert_eq!(spec.format, Format::Jpeg);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(parse_path("a/b/full/max/0/default.jpg").is_err());
+        assert!(parse_path("a/full/max").is_err());
+        assert!(parse_path("/info.json").is_err());
+        assert!(parse_path("%FF/info.json").is_err());
+    }
+}
