@@ -48,7 +48,11 @@ impl EncodeSettings {
     pub fn fingerprint(&self) -> String {
         format!(
             "j{}w{}m{}a{}s{}",
-            self.jpeg_quality, self.webp_quality, self.webp_method, self.avif_quality, self.avif_speed
+            self.jpeg_quality,
+            self.webp_quality,
+            self.webp_method,
+            self.avif_quality,
+            self.avif_speed
         )
     }
 }
@@ -145,7 +149,9 @@ pub enum RenderError {
 /// orientation. Returns [`RenderError::NeedMoreData`] when the prefix is too short.
 pub fn probe(bytes: &[u8]) -> Result<Probe, RenderError> {
     let _ = bytes;
-    Err(RenderError::UnsupportedFormat("renderer not built yet".into()))
+    Err(RenderError::UnsupportedFormat(
+        "renderer not built yet".into(),
+    ))
 }
 
 /// Renders `spec` from the complete source `bytes`.
@@ -157,5 +163,7 @@ pub fn render(
     deadline: &Deadline,
 ) -> Result<Rendered, RenderError> {
     let _ = (bytes, spec, limits, encode, deadline);
-    Err(RenderError::UnsupportedFormat("renderer not built yet".into()))
+    Err(RenderError::UnsupportedFormat(
+        "renderer not built yet".into(),
+    ))
 }

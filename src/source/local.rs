@@ -51,7 +51,11 @@ impl LocalSource {
             }
         }
         // Symlinks are followed, then the real path must still be inside the root.
-        let real = self.root.join(rel).canonicalize().map_err(|_| not_found())?;
+        let real = self
+            .root
+            .join(rel)
+            .canonicalize()
+            .map_err(|_| not_found())?;
         if !real.starts_with(self.root.as_path()) || !real.is_file() {
             return Err(not_found());
         }
@@ -135,8 +139,13 @@ mod tests {
         std::fs::create_dir(dir.path().join("sub")).unwrap();
         std::fs::write(dir.path().join("sub/b.jpg"), b"nested").unwrap();
         std::fs::write(dir.path().join(".hidden"), b"x").unwrap();
-        std::os::unix::fs::symlink(outside.path().join("secret.jpg"), dir.path().join("link.jpg")).unwrap();
-        std::os::unix::fs::symlink(dir.path().join("a.jpg"), dir.path().join("inside.jpg")).unwrap();
+        std::os::unix::fs::symlink(
+            outside.path().join("secret.jpg"),
+            dir.path().join("link.jpg"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(dir.path().join("a.jpg"), dir.path().join("inside.jpg"))
+            .unwrap();
         let src = LocalSource::new(dir.path()).unwrap();
         (outside, dir, src)
     }

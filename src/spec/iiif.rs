@@ -62,7 +62,9 @@ pub fn parse_path(raw: &str) -> Result<IiifRequest, SpecError> {
 pub fn parse_params(tail: &str) -> Result<Spec, SpecError> {
     let segments: Vec<&str> = tail.split('/').collect();
     if segments.len() != 4 {
-        return Err(malformed("expected {region}/{size}/{rotation}/{quality}.{format}"));
+        return Err(malformed(
+            "expected {region}/{size}/{rotation}/{quality}.{format}",
+        ));
     }
     parse_segments(&segments)
 }
@@ -109,12 +111,23 @@ fn float(s: &str, what: &str) -> Result<f64, SpecError> {
     Ok(v)
 }
 
-fn four<T>(s: &str, what: &str, f: impl Fn(&str, &str) -> Result<T, SpecError>) -> Result<[T; 4], SpecError> {
+fn four<T>(
+    s: &str,
+    what: &str,
+    f: impl Fn(&str, &str) -> Result<T, SpecError>,
+) -> Result<[T; 4], SpecError> {
     let parts: Vec<&str> = s.split(',').collect();
     if parts.len() != 4 {
-        return Err(malformed(format!("{what}: expected four comma-separated values")));
+        return Err(malformed(format!(
+            "{what}: expected four comma-separated values"
+        )));
     }
-    Ok([f(parts[0], what)?, f(parts[1], what)?, f(parts[2], what)?, f(parts[3], what)?])
+    Ok([
+        f(parts[0], what)?,
+        f(parts[1], what)?,
+        f(parts[2], what)?,
+        f(parts[3], what)?,
+    ])
 }
 
 fn parse_region(s: &str) -> Result<Region, SpecError> {
@@ -147,7 +160,9 @@ fn parse_size(s: &str) -> Result<Size, SpecError> {
     if let Some(rest) = s.strip_prefix("pct:") {
         let pct = float(rest, "size")?;
         if pct <= 0.0 {
-            return Err(SpecError::Invalid("size: pct must be greater than zero".into()));
+            return Err(SpecError::Invalid(
+                "size: pct must be greater than zero".into(),
+            ));
         }
         return Ok(Size::Percent { pct, upscale });
     }
@@ -159,10 +174,24 @@ fn parse_size(s: &str) -> Result<Size, SpecError> {
         .split_once(',')
         .ok_or_else(|| malformed(format!("size: '{s}' is not max, pct:n, w, ,h, w,h or !w,h")))?;
     match (w.is_empty(), h.is_empty(), fit) {
-        (false, true, false) => Ok(Size::Width { w: int(w, "size")?, upscale }),
-        (true, false, false) => Ok(Size::Height { h: int(h, "size")?, upscale }),
-        (false, false, false) => Ok(Size::Exact { w: int(w, "size")?, h: int(h, "size")?, upscale }),
-        (false, false, true) => Ok(Size::Fit { w: int(w, "size")?, h: int(h, "size")?, upscale }),
+        (false, true, false) => Ok(Size::Width {
+            w: int(w, "size")?,
+            upscale,
+        }),
+        (true, false, false) => Ok(Size::Height {
+            h: int(h, "size")?,
+            upscale,
+        }),
+        (false, false, false) => Ok(Size::Exact {
+            w: int(w, "size")?,
+            h: int(h, "size")?,
+            upscale,
+        }),
+        (false, false, true) => Ok(Size::Fit {
+            w: int(w, "size")?,
+            h: int(h, "size")?,
+            upscale,
+        }),
         _ => Err(malformed(format!("size: '{s}' is incomplete"))),
     }
 }
@@ -239,9 +268,23 @@ mod tests {
 
     #[test]
     fn normalises_equivalent_forms() {
-        assert_eq!(ok("full/max/360/default.jpg").to_string(), "full/max/0/default.jpg");
-        assert_eq!(ok("full/max/90.0/default.jpg").to_string(), "full/max/90/default.jpg");
-        assert_eq!(ok("pct%3A10,10,10,10/max/0/default.jpg").region, Region::Percent { x: 10.0, y: 10.0, w: 10.0, h: 10.0 });
+        assert_eq!(
+            ok("full/max/360/default.jpg").to_string(),
+            "full/max/0/default.jpg"
+        );
+        assert_eq!(
+            ok("full/max/90.0/default.jpg").to_string(),
+            "full/max/90/default.jpg"
+        );
+        assert_eq!(
+            ok("pct%3A10,10,10,10/max/0/default.jpg").region,
+            Region::Percent {
+                x: 10.0,
+                y: 10.0,
+                w: 10.0,
+                h: 10.0
+            }
+        );
     }
 
     #[test]
@@ -264,7 +307,10 @@ mod tests {
             "full/max/0/default",
             "full/max/0",
         ] {
-            assert!(matches!(parse_params(p), Err(SpecError::Malformed(_))), "{p}");
+            assert!(
+                matches!(parse_params(p), Err(SpecError::Malformed(_))),
+                "{p}"
+            );
         }
     }
 
@@ -272,14 +318,27 @@ mod tests {
     fn known_but_unimplemented_formats_are_501() {
         for f in ["tif", "jp2", "pdf"] {
             let p = format!("full/max/0/default.{f}");
-            assert!(matches!(parse_params(&p), Err(SpecError::Unsupported(_))), "{p}");
+            assert!(
+                matches!(parse_params(&p), Err(SpecError::Unsupported(_))),
+                "{p}"
+            );
         }
     }
 
     #[test]
     fn paths() {
-        assert_eq!(parse_path("abc").unwrap(), IiifRequest::Base { identifier: "abc".into() });
-        assert_eq!(parse_path("a%2Fb/info.json").unwrap(), IiifRequest::Info { identifier: "a/b".into() });
+        assert_eq!(
+            parse_path("abc").unwrap(),
+            IiifRequest::Base {
+                identifier: "abc".into()
+            }
+        );
+        assert_eq!(
+            parse_path("a%2Fb/info.json").unwrap(),
+            IiifRequest::Info {
+                identifier: "a/b".into()
+            }
+        );
         match parse_path("a%20b/full/max/0/default.jpg").unwrap() {
             IiifRequest::Image { identifier, spec } => {
                 assert_eq!(identifier, "a b");

@@ -78,12 +78,20 @@ mod tests {
         assert_eq!(k(&a, "v1"), k(&b, "v1"));
         assert_ne!(k(&b, "v1"), k(&c, "v1"));
         assert_ne!(k(&b, "v1"), k(&b, "v2"));
-        assert_ne!(VariantKey::new("ab", "c", &b, ""), VariantKey::new("a", "bc", &b, ""));
+        assert_ne!(
+            VariantKey::new("ab", "c", &b, ""),
+            VariantKey::new("a", "bc", &b, "")
+        );
     }
 
     #[test]
     fn hex_round_trip() {
-        let k = VariantKey::new("id", "v", &parse_params("full/max/0/default.jpg").unwrap(), "");
+        let k = VariantKey::new(
+            "id",
+            "v",
+            &parse_params("full/max/0/default.jpg").unwrap(),
+            "",
+        );
         assert_eq!(VariantKey::from_hex(&k.to_hex()), Some(k));
         assert_eq!(VariantKey::from_hex("zz"), None);
     }

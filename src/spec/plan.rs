@@ -109,7 +109,9 @@ fn resolve_region(region: &Region, width: u32, height: u32) -> Result<Rect, Spec
                 h: side,
             })
         }
-        Region::Pixels { x, y, w, h } => clip(x as u64, y as u64, w as u64, h as u64, width, height),
+        Region::Pixels { x, y, w, h } => {
+            clip(x as u64, y as u64, w as u64, h as u64, width, height)
+        }
         Region::Percent { x, y, w, h } => {
             let px = |pct: f64, total: u32| (pct / 100.0 * total as f64).round() as u64;
             let (x0, y0) = (px(x, width), px(y, height));
@@ -220,10 +222,7 @@ fn resolve_size(
             if !upscale && pct > 100.0 {
                 return Err(invalid("pct above 100 needs the ^ prefix to upscale"));
             }
-            (
-                dim(rw as f64 * pct / 100.0),
-                dim(rh as f64 * pct / 100.0),
-            )
+            (dim(rw as f64 * pct / 100.0), dim(rh as f64 * pct / 100.0))
         }
         Size::Exact { w, h, upscale } => {
             no_upscale(upscale, w, h)?;
@@ -233,8 +232,7 @@ fn resolve_size(
     if w == 0 || h == 0 {
         return Err(invalid("size must be at least 1x1"));
     }
-    if w > limits.max_width || h > limits.max_height || (w as u64) * (h as u64) > limits.max_area
-    {
+    if w > limits.max_width || h > limits.max_height || (w as u64) * (h as u64) > limits.max_area {
         return Err(invalid(format!(
             "size {w}x{h} exceeds the server limits (maxWidth {}, maxHeight {}, maxArea {})",
             limits.max_width, limits.max_height, limits.max_area
@@ -267,20 +265,77 @@ mod tests {
     #[test]
     fn regions() {
         let r = |p: &str| plan(p, 1000, 600).unwrap().region;
-        assert_eq!(r("full/max/0/default.jpg"), Rect { x: 0, y: 0, w: 1000, h: 600 });
-        assert_eq!(r("square/max/0/default.jpg"), Rect { x: 200, y: 0, w: 600, h: 600 });
-        assert_eq!(r("10,20,30,40/max/0/default.jpg"), Rect { x: 10, y: 20, w: 30, h: 40 });
+        assert_eq!(
+            r("full/max/0/default.jpg"),
+            Rect {
+                x: 0,
+                y: 0,
+                w: 1000,
+                h: 600
+            }
+        );
+        assert_eq!(
+            r("square/max/0/default.jpg"),
+            Rect {
+                x: 200,
+                y: 0,
+                w: 600,
+                h: 600
+            }
+        );
+        assert_eq!(
+            r("10,20,30,40/max/0/default.jpg"),
+            Rect {
+                x: 10,
+                y: 20,
+                w: 30,
+                h: 40
+            }
+        );
         // Clipped at the right and bottom edges.
-        assert_eq!(r("900,500,300,300/max/0/default.jpg"), Rect { x: 900, y: 500, w: 100, h: 100 });
-        assert_eq!(r("pct:10,50,20,50/max/0/default.jpg"), Rect { x: 100, y: 300, w: 200, h: 300 });
-        assert_eq!(r("pct:0,0,0.01,100/max/0/default.jpg"), Rect { x: 0, y: 0, w: 1, h: 600 });
+        assert_eq!(
+            r("900,500,300,300/max/0/default.jpg"),
+            Rect {
+                x: 900,
+                y: 500,
+                w: 100,
+                h: 100
+            }
+        );
+        assert_eq!(
+            r("pct:10,50,20,50/max/0/default.jpg"),
+            Rect {
+                x: 100,
+                y: 300,
+                w: 200,
+                h: 300
+            }
+        );
+        assert_eq!(
+            r("pct:0,0,0.01,100/max/0/default.jpg"),
+            Rect {
+                x: 0,
+                y: 0,
+                w: 1,
+                h: 600
+            }
+        );
     }
 
     #[test]
     fn region_errors() {
-        assert!(matches!(plan("1000,0,10,10/max/0/default.jpg", 1000, 600), Err(SpecError::Invalid(_))));
-        assert!(matches!(plan("0,0,0,10/max/0/default.jpg", 1000, 600), Err(SpecError::Invalid(_))));
-        assert!(matches!(plan("pct:100,0,10,10/max/0/default.jpg", 1000, 600), Err(SpecError::Invalid(_))));
+        assert!(matches!(
+            plan("1000,0,10,10/max/0/default.jpg", 1000, 600),
+            Err(SpecError::Invalid(_))
+        ));
+        assert!(matches!(
+            plan("0,0,0,10/max/0/default.jpg", 1000, 600),
+            Err(SpecError::Invalid(_))
+        ));
+        assert!(matches!(
+            plan("pct:100,0,10,10/max/0/default.jpg", 1000, 600),
+            Err(SpecError::Invalid(_))
+        ));
     }
 
     #[test]
@@ -290,11 +345,23 @@ mod tests {
         assert_eq!(size_of("full/,300/0/default.jpg", 1000, 600), (500, 300));
         assert_eq!(size_of("full/pct:50/0/default.jpg", 1000, 600), (500, 300));
         assert_eq!(size_of("full/200,200/0/default.jpg", 1000, 600), (200, 200));
-        assert_eq!(size_of("full/!500,500/0/default.jpg", 1000, 600), (500, 300));
-        assert_eq!(size_of("full/!2000,2000/0/default.jpg", 1000, 600), (1000, 600));
-        assert_eq!(size_of("full/^!2000,2000/0/default.jpg", 1000, 600), (2000, 1200));
+        assert_eq!(
+            size_of("full/!500,500/0/default.jpg", 1000, 600),
+            (500, 300)
+        );
+        assert_eq!(
+            size_of("full/!2000,2000/0/default.jpg", 1000, 600),
+            (1000, 600)
+        );
+        assert_eq!(
+            size_of("full/^!2000,2000/0/default.jpg", 1000, 600),
+            (2000, 1200)
+        );
         assert_eq!(size_of("full/^1500,/0/default.jpg", 1000, 600), (1500, 900));
-        assert_eq!(size_of("full/^pct:150/0/default.jpg", 1000, 600), (1500, 900));
+        assert_eq!(
+            size_of("full/^pct:150/0/default.jpg", 1000, 600),
+            (1500, 900)
+        );
         // Extreme aspect ratios never round to zero pixels.
         assert_eq!(size_of("full/100,/0/default.jpg", 1000, 1), (100, 1));
         assert_eq!(size_of("full/pct:10/0/default.jpg", 1, 8000), (1, 800));
@@ -302,8 +369,16 @@ mod tests {
 
     #[test]
     fn upscaling_needs_caret() {
-        for p in ["full/1001,/0/default.jpg", "full/,601/0/default.jpg", "full/pct:101/0/default.jpg", "full/1000,601/0/default.jpg"] {
-            assert!(matches!(plan(p, 1000, 600), Err(SpecError::Invalid(_))), "{p}");
+        for p in [
+            "full/1001,/0/default.jpg",
+            "full/,601/0/default.jpg",
+            "full/pct:101/0/default.jpg",
+            "full/1000,601/0/default.jpg",
+        ] {
+            assert!(
+                matches!(plan(p, 1000, 600), Err(SpecError::Invalid(_))),
+                "{p}"
+            );
         }
     }
 
@@ -317,7 +392,10 @@ mod tests {
         let (w, h) = size_of("full/^max/0/default.jpg", 100, 100);
         assert_eq!((w, h), (2000, 2000));
         // An explicit size over the limits is refused.
-        assert!(matches!(plan("full/^5000,/0/default.jpg", 1000, 600), Err(SpecError::Invalid(_))));
+        assert!(matches!(
+            plan("full/^5000,/0/default.jpg", 1000, 600),
+            Err(SpecError::Invalid(_))
+        ));
     }
 
     #[test]
