@@ -2,11 +2,93 @@
 //!
 //! # Layout
 //! The modules follow the request path:
-//! * `spec`: URL dialects (IIIF Image API 3.0) parsed into one normalised `Spec`, the
-//!   plan that resolves it against an image, and the cache key.
+//! * `config`: flags and `VIGNETTE_*` variables, validated once into `Settings`.
+//! * `http`: the public router (IIIF Image API 3.0) and the admin router (metrics,
+//!   health); handlers never render.
+//! * `spec`: URL dialects parsed into one normalised `Spec`, the plan that resolves it
+//!   against an image, and the variant (cache) key.
+//! * `flight`: coalescing of identical requests and the render job.
+//! * `pool`: the fixed worker threads, the bounded queue, the CoDel-style admission
+//!   controller and the hydration queue.
+//! * `render`: the synchronous CPU pipeline, run only on the pool's threads.
 //! * `source`: where source bytes come from (a local directory, S3).
-//! * `render`: the synchronous CPU pipeline, run only on the worker pool.
+//! * `error`: the one place that maps errors to HTTP statuses.
 
+pub mod config;
+pub mod error;
+pub mod flight;
+pub mod http;
+pub mod metrics;
+pub mod pool;
 pub mod render;
 pub mod source;
 pub mod spec;
+pub mod state;
+pub mod telemetry;
+
+use state::AppState;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use tokio::net::TcpListener;
+
+/// The public application: every image route, with its middleware.
+pub fn app(state: Arc<AppState>) -> axum::Router {
+    http::router(state)
+}
+
+/// Serves the public and admin routers until `shutdown` resolves, then drains: readiness
+/// fails, in-flight requests get up to the configured grace period, the worker pool
+/// finishes its queue and stops.
+pub async fn run(
+    listener: TcpListener,
+    admin_listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let wait_stop = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stopped| *stopped).await;
+    };
+    let public = axum::serve(listener, app(state.clone()))
+        .with_graceful_shutdown(wait_stop(stop_rx.clone()));
+    let admin = axum::serve(admin_listener, http::admin_router(state.clone()))
+        .with_graceful_shutdown(wait_stop(stop_rx));
+    let public = tokio::spawn(async move { public.await });
+    let admin = tokio::spawn(async move { admin.await });
+    shutdown.await;
+    tracing::info!("shutting down: draining requests");
+    state.draining.store(true, Ordering::Release);
+    let _ = stop_tx.send(true);
+    let grace = state.settings.shutdown_grace;
+    if tokio::time::timeout(grace, public).await.is_err() {
+        tracing::warn!(?grace, "requests still running after the grace period");
+    }
+    let _ = admin.await;
+    let pool = state.pool.clone();
+    let _ = tokio::task::spawn_blocking(move || pool.shutdown()).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,1 +1,76 @@
-fn main() {}
+//! The `vignette` binary: parse and validate settings, bind, serve until SIGTERM.
+
+use clap::Parser;
+use std::process::ExitCode;
+use vignette::config::Cli;
+use vignette::metrics::Metrics;
+use vignette::state::AppState;
+
+fn main() -> ExitCode {
+    let settings = match Cli::parse().validate() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("vignette: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    vignette::telemetry::init(settings.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("vignette: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vignette: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: vignette::config::Settings) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot listen on {} (--listen): {e}", settings.listen),
+            )
+        })?;
+    let admin = tokio::net::TcpListener::bind(settings.admin_listen)
+        .await
+        .map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot listen on {} (--admin-listen): {e}",
+                    settings.admin_listen
+                ),
+            )
+        })?;
+    let state = AppState::new(settings, Metrics::new())?;
+    let addr = listener.local_addr()?;
+    let admin_addr = admin.local_addr()?;
+    tracing::info!(
+        %addr,
+        %admin_addr,
+        workers = state.settings.queue.workers,
+        images = %state.settings.images_dir.display(),
+        "vignette listening"
+    );
+    println!(
+        "vignette serving {} on http://{addr}",
+        state.settings.images_dir.display()
+    );
+    println!(
+        "  try: http://{addr}/iiif/3/67352ccc-d1b0-11e1-89ae-279075081939/full/400,/0/default.webp"
+    );
+    println!("  metrics and health on http://{admin_addr}/metrics, /health/ready");
+    vignette::run(listener, admin, state, vignette::shutdown_signal()).await
+}

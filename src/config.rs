@@ -1,0 +1,570 @@
+//! Configuration: command-line flags and `VIGNETTE_*` environment variables, parsed by
+//! clap and validated once into typed [`Settings`]. Nothing downstream re-checks a value;
+//! a bad value stops the start with a message that names the setting.
+
+use crate::pool::{CodelParams, QueueParams};
+use crate::render::{EncodeSettings, Limits};
+use crate::spec::PlanLimits;
+use clap::Parser;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// vignette: an on-the-fly image CDN (IIIF Image API 3.0) that fails fast under overload.
+///
+/// Every flag can also be set through the environment variable shown next to it.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "vignette", version, about, long_about = None)]
+pub struct Cli {
+    /// Address of the public image listener.
+    #[arg(long, env = "VIGNETTE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// Address of the admin listener (/metrics, /health/live, /health/ready).
+    #[arg(long, env = "VIGNETTE_ADMIN_LISTEN", default_value = "127.0.0.1:9090")]
+    pub admin_listen: String,
+
+    /// Directory of source images (the local source).
+    #[arg(long, env = "VIGNETTE_IMAGES_DIR", default_value = "./images")]
+    pub images_dir: PathBuf,
+
+    /// Public base URL used for `id` in info.json (e.g. https://img.example.org);
+    /// default: built from the request's Host header.
+    #[arg(long, env = "VIGNETTE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Render worker threads [default: CPU cores - 1, at least 1].
+    #[arg(long, env = "VIGNETTE_WORKERS")]
+    pub workers: Option<String>,
+
+    /// Hard bound of the render queue, in jobs; a full queue answers 503 at once.
+    #[arg(long, env = "VIGNETTE_QUEUE_CAPACITY", default_value = "64")]
+    pub queue_capacity: String,
+
+    /// Largest source accepted, in bytes (suffixes K, M, G, KiB, MiB, GiB allowed).
+    #[arg(long, env = "VIGNETTE_MAX_SOURCE_BYTES", default_value = "64MiB")]
+    pub max_source_bytes: String,
+
+    /// Largest source accepted, in pixels as its header declares them.
+    #[arg(long, env = "VIGNETTE_MAX_SOURCE_PIXELS", default_value = "50000000")]
+    pub max_source_pixels: String,
+
+    /// Largest output, in pixels (advertised as maxArea in info.json).
+    #[arg(long, env = "VIGNETTE_MAX_OUTPUT_PIXELS", default_value = "16777216")]
+    pub max_output_pixels: String,
+
+    /// Largest output width or height (advertised as maxWidth/maxHeight).
+    #[arg(long, env = "VIGNETTE_MAX_OUTPUT_DIMENSION", default_value = "16383")]
+    pub max_output_dimension: String,
+
+    /// max-age of successful image responses, in seconds.
+    #[arg(long, env = "VIGNETTE_CACHE_MAX_AGE", default_value = "31536000")]
+    pub cache_max_age: String,
+
+    /// JPEG quality (1-100).
+    #[arg(long, env = "VIGNETTE_JPEG_QUALITY", default_value = "80")]
+    pub jpeg_quality: String,
+
+    /// WebP quality (0-100).
+    #[arg(long, env = "VIGNETTE_WEBP_QUALITY", default_value = "80")]
+    pub webp_quality: String,
+
+    /// WebP effort (method), 0 = fastest, 6 = smallest.
+    #[arg(long, env = "VIGNETTE_WEBP_EFFORT", default_value = "4")]
+    pub webp_effort: String,
+
+    /// AVIF quality (1-100).
+    #[arg(long, env = "VIGNETTE_AVIF_QUALITY", default_value = "60")]
+    pub avif_quality: String,
+
+    /// AVIF encoder speed, 0 = slowest/smallest, 10 = fastest.
+    #[arg(long, env = "VIGNETTE_AVIF_SPEED", default_value = "8")]
+    pub avif_speed: String,
+
+    /// CoDel target: the queue wait considered acceptable, in milliseconds.
+    #[arg(long, env = "VIGNETTE_CODEL_TARGET_MS", default_value = "500")]
+    pub codel_target_ms: String,
+
+    /// CoDel interval: how long the queue may stand above the target before the
+    /// instance sheds load, in milliseconds.
+    #[arg(long, env = "VIGNETTE_CODEL_INTERVAL_MS", default_value = "5000")]
+    pub codel_interval_ms: String,
+
+    /// Largest estimated queue wait admitted, in milliseconds: the queue never holds
+    /// more work than this, whatever its capacity in jobs.
+    #[arg(long, env = "VIGNETTE_QUEUE_MAX_WAIT_MS", default_value = "2000")]
+    pub queue_max_wait_ms: String,
+
+    /// Per-render deadline in milliseconds, checked between pipeline stages.
+    #[arg(long, env = "VIGNETTE_RENDER_DEADLINE_MS", default_value = "5000")]
+    pub render_deadline_ms: String,
+
+    /// Capacity of the hydration queue (refused misses rendered later into the cache).
+    #[arg(long, env = "VIGNETTE_HYDRATION_CAPACITY", default_value = "10000")]
+    pub hydration_capacity: String,
+
+    /// Hydration entries older than this many seconds are dropped.
+    #[arg(long, env = "VIGNETTE_HYDRATION_HORIZON_SECS", default_value = "7200")]
+    pub hydration_horizon_secs: String,
+
+    /// Seconds given to in-flight requests after SIGTERM before exiting.
+    #[arg(long, env = "VIGNETTE_SHUTDOWN_GRACE_SECS", default_value = "20")]
+    pub shutdown_grace_secs: String,
+
+    /// Log format: `text` or `json`. Filter with RUST_LOG (default info).
+    #[arg(long, env = "VIGNETTE_LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+}
+
+/// A setting that failed validation.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {flag} ({env}) = '{value}': {reason}")]
+pub struct ConfigError {
+    /// The command-line flag.
+    pub flag: &'static str,
+    /// The environment variable.
+    pub env: &'static str,
+    /// The rejected value.
+    pub value: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Public listener.
+    pub listen: SocketAddr,
+    /// Admin listener.
+    pub admin_listen: SocketAddr,
+    /// Local source directory.
+    pub images_dir: PathBuf,
+    /// Base for info.json ids, without a trailing slash.
+    pub public_url: Option<String>,
+    /// Queue and pool sizes.
+    pub queue: QueueParams,
+    /// Decode and output limits.
+    pub limits: Limits,
+    /// Encoder settings.
+    pub encode: EncodeSettings,
+    /// `Cache-Control: max-age` of images.
+    pub cache_max_age: Duration,
+    /// Per-render deadline.
+    pub render_deadline: Duration,
+    /// Grace period at shutdown.
+    pub shutdown_grace: Duration,
+    /// Log format.
+    pub log_format: LogFormat,
+}
+
+/// Parses `value` for the setting `flag`/`env`, mapping failures to a [`ConfigError`].
+struct Check<'a> {
+    flag: &'static str,
+    env: &'static str,
+    value: &'a str,
+}
+
+impl Check<'_> {
+    fn fail(&self, reason: impl Into<String>) -> ConfigError {
+        ConfigError {
+            flag: self.flag,
+            env: self.env,
+            value: self.value.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    fn int(&self, min: u64, max: u64) -> Result<u64, ConfigError> {
+        let v: u64 = self
+            .value
+            .trim()
+            .replace('_', "")
+            .parse()
+            .map_err(|_| self.fail("not a whole number"))?;
+        if v < min || v > max {
+            return Err(self.fail(format!("must be between {min} and {max}")));
+        }
+        Ok(v)
+    }
+
+    fn float(&self, min: f64, max: f64) -> Result<f64, ConfigError> {
+        let v: f64 = self
+            .value
+            .trim()
+            .parse()
+            .map_err(|_| self.fail("not a number"))?;
+        if !(min..=max).contains(&v) {
+            return Err(self.fail(format!("must be between {min} and {max}")));
+        }
+        Ok(v)
+    }
+
+    fn bytes(&self, min: u64, max: u64) -> Result<u64, ConfigError> {
+        let s = self.value.trim();
+        let split = s
+            .find(|c: char| !c.is_ascii_digit() && c != '_')
+            .unwrap_or(s.len());
+        let (num, unit) = s.split_at(split);
+        let n: u64 = num
+            .replace('_', "")
+            .parse()
+            .map_err(|_| self.fail("not a byte size (e.g. 64MiB, 5000000)"))?;
+        let mult: u64 = match unit.trim() {
+            "" | "B" => 1,
+            "K" | "KB" => 1_000,
+            "M" | "MB" => 1_000_000,
+            "G" | "GB" => 1_000_000_000,
+            "KiB" => 1 << 10,
+            "MiB" => 1 << 20,
+            "GiB" => 1 << 30,
+            other => return Err(self.fail(format!("unknown unit '{other}'"))),
+        };
+        let v = n.checked_mul(mult).ok_or_else(|| self.fail("too large"))?;
+        if v < min || v > max {
+            return Err(self.fail(format!("must be between {min} and {max} bytes")));
+        }
+        Ok(v)
+    }
+
+    fn addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.value
+            .parse()
+            .map_err(|_| self.fail("not an address like 127.0.0.1:8080"))
+    }
+}
+
+macro_rules! check {
+    ($cli:expr, $field:ident, $flag:literal, $env:literal) => {
+        Check {
+            flag: $flag,
+            env: $env,
+            value: &$cli.$field,
+        }
+    };
+}
+
+/// Default worker count: one core is left to the HTTP side, at least one worker.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .saturating_sub(1)
+        .max(1)
+}
+
+impl Cli {
+    /// Validates every value into [`Settings`].
+    pub fn validate(&self) -> Result<Settings, ConfigError> {
+        let workers = match &self.workers {
+            Some(w) => Check {
+                flag: "--workers",
+                env: "VIGNETTE_WORKERS",
+                value: w,
+            }
+            .int(1, 256)? as usize,
+            None => default_workers(),
+        };
+        let public_url = match &self.public_url {
+            Some(u) => {
+                let u = u.trim_end_matches('/');
+                if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() < 9 {
+                    return Err(ConfigError {
+                        flag: "--public-url",
+                        env: "VIGNETTE_PUBLIC_URL",
+                        value: u.to_owned(),
+                        reason: "must be an absolute http(s) URL".into(),
+                    });
+                }
+                Some(u.to_owned())
+            }
+            None => None,
+        };
+        let ms = |c: Check<'_>, min: u64, max: u64| c.int(min, max).map(Duration::from_millis);
+        let codel = CodelParams {
+            target: ms(
+                check!(
+                    self,
+                    codel_target_ms,
+                    "--codel-target-ms",
+                    "VIGNETTE_CODEL_TARGET_MS"
+                ),
+                1,
+                600_000,
+            )?,
+            interval: ms(
+                check!(
+                    self,
+                    codel_interval_ms,
+                    "--codel-interval-ms",
+                    "VIGNETTE_CODEL_INTERVAL_MS"
+                ),
+                1,
+                3_600_000,
+            )?,
+            max_wait: ms(
+                check!(
+                    self,
+                    queue_max_wait_ms,
+                    "--queue-max-wait-ms",
+                    "VIGNETTE_QUEUE_MAX_WAIT_MS"
+                ),
+                1,
+                3_600_000,
+            )?,
+        };
+        let dimension = check!(
+            self,
+            max_output_dimension,
+            "--max-output-dimension",
+            "VIGNETTE_MAX_OUTPUT_DIMENSION"
+        )
+        .int(1, 65_535)? as u32;
+        let log_format = match self.log_format.as_str() {
+            "text" => LogFormat::Text,
+            "json" => LogFormat::Json,
+            other => {
+                return Err(ConfigError {
+                    flag: "--log-format",
+                    env: "VIGNETTE_LOG_FORMAT",
+                    value: other.to_owned(),
+                    reason: "must be text or json".into(),
+                });
+            }
+        };
+        Ok(Settings {
+            listen: check!(self, listen, "--listen", "VIGNETTE_LISTEN").addr()?,
+            admin_listen: check!(
+                self,
+                admin_listen,
+                "--admin-listen",
+                "VIGNETTE_ADMIN_LISTEN"
+            )
+            .addr()?,
+            images_dir: self.images_dir.clone(),
+            public_url,
+            queue: QueueParams {
+                capacity: check!(
+                    self,
+                    queue_capacity,
+                    "--queue-capacity",
+                    "VIGNETTE_QUEUE_CAPACITY"
+                )
+                .int(1, 1_000_000)? as usize,
+                workers,
+                codel,
+                hydration_capacity: check!(
+                    self,
+                    hydration_capacity,
+                    "--hydration-capacity",
+                    "VIGNETTE_HYDRATION_CAPACITY"
+                )
+                .int(0, 10_000_000)? as usize,
+                hydration_horizon: Duration::from_secs(
+                    check!(
+                        self,
+                        hydration_horizon_secs,
+                        "--hydration-horizon-secs",
+                        "VIGNETTE_HYDRATION_HORIZON_SECS"
+                    )
+                    .int(1, 30 * 86_400)?,
+                ),
+            },
+            limits: Limits {
+                max_source_bytes: check!(
+                    self,
+                    max_source_bytes,
+                    "--max-source-bytes",
+                    "VIGNETTE_MAX_SOURCE_BYTES"
+                )
+                .bytes(1, 1 << 40)?,
+                max_source_pixels: check!(
+                    self,
+                    max_source_pixels,
+                    "--max-source-pixels",
+                    "VIGNETTE_MAX_SOURCE_PIXELS"
+                )
+                .int(1, 1 << 40)?,
+                plan: PlanLimits {
+                    max_width: dimension,
+                    max_height: dimension,
+                    max_area: check!(
+                        self,
+                        max_output_pixels,
+                        "--max-output-pixels",
+                        "VIGNETTE_MAX_OUTPUT_PIXELS"
+                    )
+                    .int(1, 1 << 32)?,
+                },
+            },
+            encode: EncodeSettings {
+                jpeg_quality: check!(
+                    self,
+                    jpeg_quality,
+                    "--jpeg-quality",
+                    "VIGNETTE_JPEG_QUALITY"
+                )
+                .int(1, 100)? as u8,
+                webp_quality: check!(
+                    self,
+                    webp_quality,
+                    "--webp-quality",
+                    "VIGNETTE_WEBP_QUALITY"
+                )
+                .float(0.0, 100.0)? as f32,
+                webp_method: check!(self, webp_effort, "--webp-effort", "VIGNETTE_WEBP_EFFORT")
+                    .int(0, 6)? as u8,
+                avif_quality: check!(
+                    self,
+                    avif_quality,
+                    "--avif-quality",
+                    "VIGNETTE_AVIF_QUALITY"
+                )
+                .int(1, 100)? as u8,
+                avif_speed: check!(self, avif_speed, "--avif-speed", "VIGNETTE_AVIF_SPEED")
+                    .int(0, 10)? as u8,
+            },
+            cache_max_age: Duration::from_secs(
+                check!(
+                    self,
+                    cache_max_age,
+                    "--cache-max-age",
+                    "VIGNETTE_CACHE_MAX_AGE"
+                )
+                .int(0, 10 * 365 * 86_400)?,
+            ),
+            render_deadline: ms(
+                check!(
+                    self,
+                    render_deadline_ms,
+                    "--render-deadline-ms",
+                    "VIGNETTE_RENDER_DEADLINE_MS"
+                ),
+                1,
+                3_600_000,
+            )?,
+            shutdown_grace: Duration::from_secs(
+                check!(
+                    self,
+                    shutdown_grace_secs,
+                    "--shutdown-grace-secs",
+                    "VIGNETTE_SHUTDOWN_GRACE_SECS"
+                )
+                .int(0, 3600)?,
+            ),
+            log_format,
+        })
+    }
+}
+
+impl Settings {
+    /// Settings for tests and embedding: the defaults, with the local source in `dir`
+    /// and both listeners on ephemeral loopback ports.
+    pub fn for_dir(dir: impl Into<PathBuf>) -> Settings {
+        let cli = Cli::parse_from([
+            "vignette",
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-listen",
+            "127.0.0.1:0",
+        ]);
+        let mut s = cli.validate().expect("defaults are valid");
+        s.images_dir = dir.into();
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Settings, ConfigError> {
+        let mut all = vec!["vignette"];
+        all.extend_from_slice(args);
+        Cli::try_parse_from(all).expect("clap accepts").validate()
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let s = parse(&[]).unwrap();
+        assert_eq!(s.listen, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(s.admin_listen, "127.0.0.1:9090".parse().unwrap());
+        assert_eq!(s.limits.max_source_pixels, 50_000_000);
+        assert_eq!(s.limits.max_source_bytes, 64 << 20);
+        assert!(s.queue.workers >= 1);
+        assert_eq!(s.queue.codel.target, Duration::from_millis(500));
+        assert_eq!(s.queue.codel.interval, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn byte_sizes_accept_units() {
+        assert_eq!(
+            parse(&["--max-source-bytes", "5MB"])
+                .unwrap()
+                .limits
+                .max_source_bytes,
+            5_000_000
+        );
+        assert_eq!(
+            parse(&["--max-source-bytes", "2KiB"])
+                .unwrap()
+                .limits
+                .max_source_bytes,
+            2048
+        );
+        assert_eq!(
+            parse(&["--max-source-bytes", "1_000"])
+                .unwrap()
+                .limits
+                .max_source_bytes,
+            1000
+        );
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        for (args, flag, env) in [
+            (&["--workers", "0"][..], "--workers", "VIGNETTE_WORKERS"),
+            (&["--workers", "many"][..], "--workers", "VIGNETTE_WORKERS"),
+            (&["--listen", "nowhere"][..], "--listen", "VIGNETTE_LISTEN"),
+            (
+                &["--max-source-bytes", "12XB"][..],
+                "--max-source-bytes",
+                "VIGNETTE_MAX_SOURCE_BYTES",
+            ),
+            (
+                &["--jpeg-quality", "101"][..],
+                "--jpeg-quality",
+                "VIGNETTE_JPEG_QUALITY",
+            ),
+            (
+                &["--public-url", "img.example.org"][..],
+                "--public-url",
+                "VIGNETTE_PUBLIC_URL",
+            ),
+            (
+                &["--log-format", "xml"][..],
+                "--log-format",
+                "VIGNETTE_LOG_FORMAT",
+            ),
+            (
+                &["--codel-target-ms", "0"][..],
+                "--codel-target-ms",
+                "VIGNETTE_CODEL_TARGET_MS",
+            ),
+        ] {
+            let err = parse(args).expect_err("refused");
+            assert_eq!((err.flag, err.env), (flag, env));
+            let msg = err.to_string();
+            assert!(msg.contains(flag) && msg.contains(env), "{msg}");
+        }
+    }
+}

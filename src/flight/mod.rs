@@ -1,0 +1,242 @@
+//! Coalescing: requests for the same variant while its render is in flight wait for that
+//! render. N identical requests, one job. A waiter that goes away only lowers the waiter
+//! count; the render continues for the others, and is skipped before it starts if nobody
+//! is left.
+
+pub mod job;
+
+use crate::error::{AppError, SharedError};
+use crate::render::Rendered;
+use crate::spec::key::VariantKey;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
+
+/// The result every waiter of a flight receives.
+pub type Outcome = Result<Arc<Rendered>, SharedError>;
+
+/// What the waiters and the job of one flight share.
+#[derive(Debug)]
+struct FlightState {
+    key: VariantKey,
+    waiters: AtomicUsize,
+}
+
+/// The job's end of a flight. Completing it answers every waiter; dropping it without
+/// completing (a worker panicked, a job was lost) answers them with an error, so that
+/// nobody ever waits forever.
+#[derive(Debug)]
+pub struct Flight {
+    flights: Arc<Flights>,
+    state: Arc<FlightState>,
+    done: bool,
+}
+
+impl Flight {
+    /// Whether at least one request still waits.
+    pub fn has_waiters(&self) -> bool {
+        self.state.waiters.load(Ordering::Acquire) > 0
+    }
+
+    /// The variant this flight renders.
+    pub fn key(&self) -> VariantKey {
+        self.state.key
+    }
+
+    /// Ends the flight: later requests start afresh, current waiters get `outcome`.
+    pub fn complete(mut self, outcome: Outcome) {
+        self.done = true;
+        self.flights.finish(&self.state, outcome);
+    }
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        if !self.done {
+            let lost = Arc::new(AppError::Internal("render job lost".into()));
+            self.flights.finish(&self.state, Err(lost));
+        }
+    }
+}
+
+/// A request's place in a flight. Dropping it (the client went away) leaves the flight.
+#[derive(Debug)]
+pub struct Waiter {
+    state: Arc<FlightState>,
+    rx: watch::Receiver<Option<Outcome>>,
+}
+
+impl Waiter {
+    /// Waits for the render's outcome.
+    pub async fn outcome(mut self) -> Outcome {
+        match self.rx.wait_for(Option::is_some).await {
+            Ok(v) => v
+                .clone()
+                .unwrap_or_else(|| Err(Arc::new(AppError::Internal("empty outcome".into())))),
+            Err(_) => Err(Arc::new(AppError::Internal("render job lost".into()))),
+        }
+    }
+}
+
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        self.state.waiters.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Whether [`Flights::join`] started a new flight (the caller must submit a job that
+/// completes it) or joined one already running.
+#[derive(Debug)]
+pub enum Joined {
+    /// A new flight.
+    Leader(Flight, Waiter),
+    /// An identical render is already in flight.
+    Follower(Waiter),
+}
+
+#[derive(Debug)]
+struct Entry {
+    state: Arc<FlightState>,
+    tx: watch::Sender<Option<Outcome>>,
+}
+
+/// The map of renders in flight.
+#[derive(Debug, Default)]
+pub struct Flights {
+    map: Mutex<HashMap<VariantKey, Entry>>,
+}
+
+impl Flights {
+    /// An empty map.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<VariantKey, Entry>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Joins the flight of `key`, starting it if none runs.
+    pub fn join(self: &Arc<Self>, key: VariantKey) -> Joined {
+        let mut map = self.lock();
+        if let Some(entry) = map.get(&key) {
+            entry.state.waiters.fetch_add(1, Ordering::AcqRel);
+            return Joined::Follower(Waiter {
+                state: entry.state.clone(),
+                rx: entry.tx.subscribe(),
+            });
+        }
+        let state = Arc::new(FlightState {
+            key,
+            waiters: AtomicUsize::new(1),
+        });
+        let (tx, rx) = watch::channel(None);
+        map.insert(
+            key,
+            Entry {
+                state: state.clone(),
+                tx,
+            },
+        );
+        let waiter = Waiter {
+            state: state.clone(),
+            rx,
+        };
+        let flight = Flight {
+            flights: self.clone(),
+            state,
+            done: false,
+        };
+        Joined::Leader(flight, waiter)
+    }
+
+    fn finish(&self, state: &Arc<FlightState>, outcome: Outcome) {
+        let entry = {
+            let mut map = self.lock();
+            match map.get(&state.key) {
+                Some(e) if Arc::ptr_eq(&e.state, state) => map.remove(&state.key),
+                _ => None,
+            }
+        };
+        if let Some(entry) = entry {
+            entry.tx.send_replace(Some(outcome));
+        }
+    }
+
+    /// Number of flights running.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no flight runs.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::Rendered;
+    use crate::spec::Format;
+
+    fn key(n: u8) -> VariantKey {
+        VariantKey([n; 32])
+    }
+
+    fn rendered() -> Outcome {
+        Ok(Arc::new(Rendered {
+            bytes: vec![1, 2, 3],
+            format: Format::Png,
+            width: 1,
+            height: 1,
+        }))
+    }
+
+    #[tokio::test]
+    async fn identical_keys_share_one_flight() {
+        let flights = Flights::new();
+        let Joined::Leader(flight, w1) = flights.join(key(1)) else {
+            panic!("first is leader")
+        };
+        let Joined::Follower(w2) = flights.join(key(1)) else {
+            panic!("second follows")
+        };
+        assert!(matches!(flights.join(key(2)), Joined::Leader(..)));
+        flight.complete(rendered());
+        assert_eq!(w1.outcome().await.unwrap().bytes, vec![1, 2, 3]);
+        assert_eq!(w2.outcome().await.unwrap().bytes, vec![1, 2, 3]);
+        // Completed flights leave the map; the next request starts a new one.
+        assert!(matches!(flights.join(key(1)), Joined::Leader(..)));
+    }
+
+    #[tokio::test]
+    async fn waiters_leaving_do_not_cancel_the_flight() {
+        let flights = Flights::new();
+        let Joined::Leader(flight, w1) = flights.join(key(1)) else {
+            panic!()
+        };
+        let Joined::Follower(w2) = flights.join(key(1)) else {
+            panic!()
+        };
+        drop(w1);
+        assert!(flight.has_waiters());
+        let probe = flight.state.clone();
+        flight.complete(rendered());
+        assert!(w2.outcome().await.is_ok());
+        assert_eq!(probe.waiters.load(Ordering::Acquire), 0);
+    }
+
+    #[tokio::test]
+    async fn a_lost_job_is_an_error_not_a_hang() {
+        let flights = Flights::new();
+        let Joined::Leader(flight, w) = flights.join(key(1)) else {
+            panic!()
+        };
+        // A job that dies without completing (e.g. a codec panic) drops its flight.
+        drop(flight);
+        assert!(w.outcome().await.is_err());
+        assert!(flights.is_empty());
+    }
+}

@@ -1,0 +1,108 @@
+//! The HTTP side: the public router (IIIF), the admin router (metrics, health) and the
+//! middleware every response goes through (request id, log line, metrics, CORS,
+//! nosniff). Handlers never render: they parse, look up, and wait on the pool.
+
+mod iiif;
+mod image;
+mod info;
+mod ops;
+
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+use tracing::Instrument;
+
+pub use ops::admin_router;
+
+/// The route a response belongs to, for metrics labels; set by the handlers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RouteLabel(pub(crate) &'static str);
+
+/// The public router: `/iiif/3/...` and a small index at `/`.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(iiif::index))
+        .route("/iiif/3/{*rest}", get(iiif::dispatch))
+        .fallback(iiif::no_route)
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A request id: the client's if it sent a sane one, else a fresh one.
+fn request_id(req: &Request) -> HeaderValue {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    if let Some(v) = req.headers().get(&X_REQUEST_ID)
+        && v.len() <= 64
+        && v.to_str()
+            .is_ok_and(|s| s.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        return v.clone();
+    }
+    let seed = *START_NANOS;
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    HeaderValue::from_str(&format!("{:08x}{:08x}", seed as u32, n as u32))
+        .unwrap_or(HeaderValue::from_static("0"))
+}
+
+static START_NANOS: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+});
+
+/// Request id, tracing span and log line, metrics, and the headers every public
+/// response carries.
+async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = request_id(&req);
+    let span = tracing::info_span!(
+        "request",
+        id = %id.to_str().unwrap_or(""),
+        method = %req.method(),
+        path = %req.uri().path(),
+    );
+    let mut resp = next.run(req).instrument(span.clone()).await;
+    let route = resp
+        .extensions()
+        .get::<RouteLabel>()
+        .map(|r| r.0)
+        .unwrap_or("other");
+    let status = resp.status();
+    let elapsed = started.elapsed();
+    let m = &state.metrics;
+    m.http_requests
+        .with_label_values(&[route, status.as_str()])
+        .inc();
+    m.http_duration
+        .with_label_values(&[route])
+        .observe(elapsed.as_secs_f64());
+    span.in_scope(|| {
+        tracing::info!(
+            status = status.as_u16(),
+            route,
+            micros = elapsed.as_micros() as u64,
+            "served"
+        )
+    });
+    let h = resp.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(X_REQUEST_ID.clone(), id);
+    resp
+}

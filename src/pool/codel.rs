@@ -1,0 +1,285 @@
+//! The admission controller: a CoDel-style state machine over the sojourn time of the
+//! render queue. Pure: every method takes `now`, so the tests are timelines, not sleeps.
+//!
+//! A queue is good when it absorbs a burst and bad when it stands. The controller watches
+//! how long jobs waited when a worker takes them:
+//! * if, for a whole `interval`, no job left the queue in under `target`, the queue is
+//!   standing and the instance enters the *failure mode*: new misses are refused at
+//!   admission and queued jobs that already waited past `target` are dropped at dequeue;
+//! * the failure mode ends as soon as a job leaves under `target` (or the queue is seen
+//!   empty): the backlog has drained;
+//! * for one `interval` after leaving it (CoDel's memory of the last dropping episode),
+//!   admission only takes work whose estimated wait is under `target`, and a job leaving
+//!   above `target` re-enters the failure mode at once instead of after a new interval.
+//!   Without that, a saturated instance would alternate between a full interval of
+//!   multi-second waits and a drain.
+//!
+//! Independently of the mode, work whose estimated wait exceeds `max_wait` is refused
+//! (reason `full`): the queue never holds more than a few seconds of work, whatever its
+//! hard capacity in jobs.
+
+use std::time::{Duration, Instant};
+
+/// Tunables, validated at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodelParams {
+    /// Acceptable sojourn (`VIGNETTE_CODEL_TARGET_MS`, default 500 ms).
+    pub target: Duration,
+    /// How long the queue may stand above `target` before shedding
+    /// (`VIGNETTE_CODEL_INTERVAL_MS`, default 5 s).
+    pub interval: Duration,
+    /// Largest estimated wait admitted in normal mode (`VIGNETTE_QUEUE_MAX_WAIT_MS`).
+    pub max_wait: Duration,
+}
+
+impl Default for CodelParams {
+    fn default() -> Self {
+        CodelParams {
+            target: Duration::from_millis(500),
+            interval: Duration::from_secs(5),
+            max_wait: Duration::from_secs(2),
+        }
+    }
+}
+
+/// What to do with a job a worker just took from the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Render it.
+    Run,
+    /// Refuse it (503): it waited too long while the queue stands.
+    Drop,
+}
+
+/// Why admission refused a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The failure mode (or the probation after it) is on.
+    Codel,
+    /// The queue already holds `max_wait` of work (or its hard capacity).
+    Full,
+}
+
+/// The controller's state.
+#[derive(Debug, Clone)]
+pub struct Controller {
+    params: CodelParams,
+    shedding: bool,
+    /// When the current above-target episode was first seen, if one is running.
+    first_above: Option<Instant>,
+    /// When the last failure-mode episode ended.
+    recovered_at: Option<Instant>,
+}
+
+impl Controller {
+    /// A controller in normal mode.
+    pub fn new(params: CodelParams) -> Self {
+        Controller {
+            params,
+            shedding: false,
+            first_above: None,
+            recovered_at: None,
+        }
+    }
+
+    /// The tunables.
+    pub fn params(&self) -> &CodelParams {
+        &self.params
+    }
+
+    /// Whether the failure mode is on.
+    pub fn is_shedding(&self) -> bool {
+        self.shedding
+    }
+
+    fn in_probation(&self, now: Instant) -> bool {
+        self.recovered_at
+            .is_some_and(|t| now.saturating_duration_since(t) < self.params.interval)
+    }
+
+    fn recover(&mut self, now: Instant) {
+        self.first_above = None;
+        if self.shedding {
+            self.shedding = false;
+            self.recovered_at = Some(now);
+        }
+    }
+
+    /// Admission of a new miss whose wait is estimated at `est_wait`.
+    pub fn admit(&mut self, now: Instant, est_wait: Duration) -> Result<(), Refusal> {
+        if self.shedding {
+            return Err(Refusal::Codel);
+        }
+        if self.in_probation(now) && est_wait >= self.params.target {
+            return Err(Refusal::Codel);
+        }
+        if est_wait > self.params.max_wait {
+            return Err(Refusal::Full);
+        }
+        Ok(())
+    }
+
+    /// A worker took a job that waited `sojourn`.
+    pub fn on_dequeue(&mut self, now: Instant, sojourn: Duration) -> Verdict {
+        if sojourn < self.params.target {
+            self.recover(now);
+            return Verdict::Run;
+        }
+        if self.shedding {
+            return Verdict::Drop;
+        }
+        let since = *self.first_above.get_or_insert(now);
+        let standing_for = now.saturating_duration_since(since);
+        if standing_for >= self.params.interval || self.in_probation(now) {
+            self.shedding = true;
+            self.first_above = None;
+            return Verdict::Drop;
+        }
+        Verdict::Run
+    }
+
+    /// A worker found the queue empty: nothing stands.
+    pub fn on_empty(&mut self, now: Instant) {
+        self.recover(now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A timeline of queue events against one controller.
+    struct Timeline {
+        c: Controller,
+        t0: Instant,
+        now: Instant,
+    }
+
+    impl Timeline {
+        fn new() -> Self {
+            let t0 = Instant::now();
+            Timeline {
+                c: Controller::new(CodelParams::default()),
+                t0,
+                now: t0,
+            }
+        }
+        fn at(&mut self, ms: u64) -> &mut Self {
+            self.now = self.t0 + Duration::from_millis(ms);
+            self
+        }
+        fn dequeue(&mut self, waited_ms: u64) -> Verdict {
+            self.c
+                .on_dequeue(self.now, Duration::from_millis(waited_ms))
+        }
+        fn admit(&mut self, est_ms: u64) -> Result<(), Refusal> {
+            self.c.admit(self.now, Duration::from_millis(est_ms))
+        }
+    }
+
+    #[test]
+    fn a_burst_shorter_than_the_interval_is_absorbed() {
+        let mut t = Timeline::new();
+        // 20 jobs arrive at once; one worker takes one every 200 ms: waits grow to 3.8 s,
+        // but the queue drains after 4 s < interval.
+        for i in 0..20u64 {
+            t.at(0);
+            assert_eq!(t.admit(0), Ok(()));
+            let _ = i;
+        }
+        for i in 0..20u64 {
+            t.at(i * 200);
+            assert_eq!(t.dequeue(i * 200), Verdict::Run, "job {i}");
+        }
+        t.at(4000);
+        t.c.on_empty(t.now);
+        assert!(!t.c.is_shedding());
+        assert_eq!(t.admit(100), Ok(()));
+    }
+
+    #[test]
+    fn a_standing_queue_switches_to_the_failure_mode_after_one_interval() {
+        let mut t = Timeline::new();
+        // Every dequeue for 5 s sees a 1 s wait.
+        for i in 0..25u64 {
+            t.at(i * 200);
+            assert_eq!(t.dequeue(1000), Verdict::Run, "at {} ms", i * 200);
+        }
+        assert!(!t.c.is_shedding());
+        t.at(5000);
+        assert_eq!(t.dequeue(1000), Verdict::Drop);
+        assert!(t.c.is_shedding());
+        // New misses are refused, whatever their estimated wait.
+        assert_eq!(t.admit(0), Err(Refusal::Codel));
+        // Queued jobs that waited past the target are dropped.
+        t.at(5001);
+        assert_eq!(t.dequeue(900), Verdict::Drop);
+    }
+
+    #[test]
+    fn one_quick_job_inside_the_interval_resets_the_episode() {
+        let mut t = Timeline::new();
+        t.at(0);
+        assert_eq!(t.dequeue(800), Verdict::Run);
+        t.at(4000);
+        assert_eq!(t.dequeue(100), Verdict::Run); // left under the target
+        t.at(6000);
+        assert_eq!(t.dequeue(800), Verdict::Run); // a new episode starts here
+        t.at(10_999);
+        assert_eq!(t.dequeue(800), Verdict::Run);
+        t.at(11_000);
+        assert_eq!(t.dequeue(800), Verdict::Drop);
+    }
+
+    #[test]
+    fn the_failure_mode_ends_as_soon_as_the_queue_drains_under_the_target() {
+        let mut t = Timeline::new();
+        t.at(0);
+        t.dequeue(600);
+        t.at(5000);
+        assert_eq!(t.dequeue(600), Verdict::Drop);
+        t.at(5100);
+        assert_eq!(t.dequeue(2000), Verdict::Drop);
+        t.at(5200);
+        assert_eq!(t.dequeue(100), Verdict::Run);
+        assert!(!t.c.is_shedding());
+        // Emptiness also ends it.
+        t.at(6000);
+        t.dequeue(600);
+        assert!(t.c.is_shedding());
+        t.at(6001);
+        t.c.on_empty(t.now);
+        assert!(!t.c.is_shedding());
+    }
+
+    #[test]
+    fn probation_after_recovery_admits_only_short_waits_and_reenters_fast() {
+        let mut t = Timeline::new();
+        t.at(0);
+        t.dequeue(600);
+        t.at(5000);
+        t.dequeue(600);
+        t.at(5100);
+        t.dequeue(10); // recovered at 5.1 s
+        assert_eq!(t.admit(100), Ok(()));
+        assert_eq!(t.admit(600), Err(Refusal::Codel));
+        // A job above the target during probation re-enters the failure mode at once.
+        t.at(6000);
+        assert_eq!(t.dequeue(700), Verdict::Drop);
+        assert!(t.c.is_shedding());
+        // After a full interval of good behaviour, probation is over.
+        t.at(6100);
+        t.dequeue(10);
+        t.at(11_200);
+        assert_eq!(t.admit(1500), Ok(()));
+        assert_eq!(t.dequeue(700), Verdict::Run);
+    }
+
+    #[test]
+    fn max_wait_bounds_the_work_in_the_queue_in_normal_mode() {
+        let mut t = Timeline::new();
+        t.at(0);
+        assert_eq!(t.admit(2000), Ok(()));
+        assert_eq!(t.admit(2001), Err(Refusal::Full));
+    }
+}

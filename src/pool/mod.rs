@@ -1,0 +1,267 @@
+//! The fixed pool of OS worker threads that render, fed by one bounded queue with a
+//! CoDel-style admission controller, plus the hydration queue of refused misses.
+//! Submitting never blocks: a job is queued or handed back at once with the reason.
+
+pub mod codel;
+mod queue;
+
+use crate::metrics::Metrics;
+use crate::spec::key::VariantKey;
+use queue::{Discarded, QueueState, Taken};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+pub use codel::CodelParams;
+pub use queue::QueueParams;
+
+/// Why a job was refused or dropped; each answers `503`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RejectReason {
+    /// The queue is at its hard bound (jobs or estimated wait).
+    Full,
+    /// The failure mode refused or dropped it.
+    Codel,
+    /// The render ran past its deadline.
+    Deadline,
+    /// The instance is shutting down.
+    Shutdown,
+}
+
+impl RejectReason {
+    /// The `reason` label of `vignette_rejected_total`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectReason::Full => "full",
+            RejectReason::Codel => "codel",
+            RejectReason::Deadline => "deadline",
+            RejectReason::Shutdown => "shutdown",
+        }
+    }
+}
+
+/// A refusal, with the expected time until the queue drains (for `Retry-After`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rejection {
+    /// Why.
+    pub reason: RejectReason,
+    /// When to come back.
+    pub retry_after: Duration,
+}
+
+/// Whether a job serves waiting requests or only fills the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// Someone waits for the answer.
+    Interactive,
+    /// A refused miss rendered later, into the cache.
+    Hydration,
+}
+
+/// A unit of CPU work. Implemented by the HTTP layer's render job; the pool only
+/// schedules.
+pub trait Job: Send + 'static {
+    /// Does the work on a worker thread and answers whoever waits.
+    fn run(self: Box<Self>, kind: JobKind);
+    /// Answers whoever waits that the job will not run.
+    fn reject(self: Box<Self>, rejection: Rejection);
+    /// False once nobody waits for the result and nothing else wants it: the job is
+    /// skipped instead of rendered.
+    fn wanted(&self) -> bool;
+    /// The variant the job renders (hydration deduplicates on it).
+    fn key(&self) -> VariantKey;
+}
+
+struct Shared {
+    state: Mutex<QueueState>,
+    work_ready: Condvar,
+    metrics: Metrics,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, QueueState> {
+        // A worker that panicked mid-render never holds this lock (renders run outside
+        // it), so a poisoned state is still consistent.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn publish(&self, st: &QueueState) {
+        self.metrics.queue_depth.set(st.interactive_len() as i64);
+        self.metrics.hydration_depth.set(st.hydration_len() as i64);
+        self.metrics.overloaded.set(st.is_shedding() as i64);
+    }
+}
+
+/// The worker pool. Cheap to share behind an `Arc`.
+pub struct WorkerPool {
+    shared: Arc<Shared>,
+    threads: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for WorkerPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerPool").finish_non_exhaustive()
+    }
+}
+
+/// A snapshot of the pool for `/health/ready`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Whether the failure mode is on.
+    pub shedding: bool,
+    /// Interactive jobs waiting.
+    pub queued: usize,
+    /// Hydration entries waiting.
+    pub hydration_queued: usize,
+    /// Expected time to drain the queue.
+    pub drain_estimate: Duration,
+}
+
+impl WorkerPool {
+    /// Starts `params.workers` OS threads named `render-N`. Never uses the async
+    /// runtime's threads or its unbounded blocking pool.
+    pub fn start(params: QueueParams, metrics: Metrics) -> std::io::Result<Self> {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(QueueState::new(params)),
+            work_ready: Condvar::new(),
+            metrics,
+        });
+        let mut threads = Vec::with_capacity(params.workers);
+        for n in 0..params.workers.max(1) {
+            let shared = shared.clone();
+            threads.push(
+                std::thread::Builder::new()
+                    .name(format!("render-{n}"))
+                    .spawn(move || worker_loop(&shared))?,
+            );
+        }
+        Ok(WorkerPool {
+            shared,
+            threads: Mutex::new(threads),
+        })
+    }
+
+    /// Queues an interactive job, or hands it back at once with the refusal. No I/O,
+    /// no allocation beyond the queue slot: the refusal path costs microseconds.
+    pub fn try_submit(&self, job: Box<dyn Job>) -> Result<(), (Box<dyn Job>, Rejection)> {
+        let mut st = self.shared.lock();
+        let result = st.push(Instant::now(), job);
+        let retry_after = st.drain_estimate();
+        self.shared.publish(&st);
+        drop(st);
+        match result {
+            Ok(()) => {
+                self.shared.work_ready.notify_one();
+                Ok(())
+            }
+            Err((job, reason)) => {
+                self.shared
+                    .metrics
+                    .rejected
+                    .with_label_values(&[reason.as_str()])
+                    .inc();
+                Err((
+                    job,
+                    Rejection {
+                        reason,
+                        retry_after,
+                    },
+                ))
+            }
+        }
+    }
+
+    /// Queues a job that renders into the cache when the workers have nothing
+    /// interactive to do. Returns false when the key is already queued or the queue is
+    /// full.
+    pub fn submit_hydration(&self, job: Box<dyn Job>) -> bool {
+        let mut st = self.shared.lock();
+        let queued = st.push_hydration(Instant::now(), job);
+        self.shared.publish(&st);
+        drop(st);
+        if queued {
+            self.shared.work_ready.notify_one();
+        }
+        queued
+    }
+
+    /// The current state, for readiness.
+    pub fn status(&self) -> PoolStatus {
+        let st = self.shared.lock();
+        PoolStatus {
+            shedding: st.is_shedding(),
+            queued: st.interactive_len(),
+            hydration_queued: st.hydration_len(),
+            drain_estimate: st.drain_estimate(),
+        }
+    }
+
+    /// Stops accepting work, lets the workers finish the interactive queue, drops the
+    /// hydration queue and joins the threads. Blocking: call it off the runtime.
+    pub fn shutdown(&self) {
+        {
+            let mut st = self.shared.lock();
+            st.shutting_down = true;
+            st.clear_hydration();
+            self.shared.publish(&st);
+        }
+        self.shared.work_ready.notify_all();
+        let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
+        for t in threads {
+            let _ = t.join();
+        }
+    }
+}
+
+fn worker_loop(shared: &Shared) {
+    loop {
+        let mut discarded = Discarded::default();
+        let (taken, retry_after) = {
+            let mut st = shared.lock();
+            let taken = loop {
+                let taken = st.take(Instant::now(), &mut discarded);
+                if !matches!(taken, Taken::Idle) || !discarded.dropped.is_empty() {
+                    break taken;
+                }
+                if st.shutting_down {
+                    return;
+                }
+                shared.publish(&st);
+                st = shared
+                    .work_ready
+                    .wait(st)
+                    .unwrap_or_else(|p| p.into_inner());
+            };
+            shared.publish(&st);
+            let retry_after = st.drain_estimate();
+            (taken, retry_after)
+        };
+        let m = &shared.metrics;
+        for s in &discarded.sojourns {
+            m.queue_sojourn.observe(s.as_secs_f64());
+        }
+        m.skipped.inc_by(discarded.skipped);
+        for job in discarded.dropped {
+            m.rejected.with_label_values(&["codel"]).inc();
+            job.reject(Rejection {
+                reason: RejectReason::Codel,
+                retry_after,
+            });
+        }
+        let (job, kind) = match taken {
+            Taken::Interactive(job) => (job, JobKind::Interactive),
+            Taken::Hydration(job) => (job, JobKind::Hydration),
+            Taken::Idle => continue,
+        };
+        m.workers_busy.inc();
+        let started = Instant::now();
+        // A panic inside a codec must not take the worker down with it: the job's
+        // waiters see their channel closed and answer an error.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(kind)));
+        m.workers_busy.dec();
+        shared.lock().record_service(started.elapsed());
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,111 @@
+//! Test harness: a real vignette server on 127.0.0.1:0 (public and admin listeners),
+//! serving a temporary directory of generated fixtures.
+#![allow(dead_code, unreachable_pub)]
+
+pub mod fixtures;
+
+use std::path::Path;
+use std::sync::Arc;
+use vignette::config::Settings;
+use vignette::metrics::Metrics;
+use vignette::state::AppState;
+
+/// A running server.
+pub struct Server {
+    pub base: String,
+    pub admin: String,
+    pub state: Arc<AppState>,
+    pub dir: tempfile::TempDir,
+    pub client: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+/// Starts a server on the fixtures written by `fill`, with settings adjusted by `tweak`.
+pub async fn start_with(fill: impl FnOnce(&Path), tweak: impl FnOnce(&mut Settings)) -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fill(dir.path());
+    let mut settings = Settings::for_dir(dir.path());
+    tweak(&mut settings);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let admin_base = format!("http://{}", admin.local_addr().unwrap());
+    let state = AppState::new(settings, Metrics::new()).expect("state");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(vignette::run(listener, admin, state.clone(), async move {
+        let _ = rx.await;
+    }));
+    Server {
+        base,
+        admin: admin_base,
+        state,
+        dir,
+        client: reqwest::Client::new(),
+        stop: Some(tx),
+        task: Some(task),
+    }
+}
+
+/// Starts a server on the standard fixtures with default settings.
+pub async fn start() -> Server {
+    start_with(fixtures::write_all, |_| {}).await
+}
+
+impl Server {
+    /// GET `path` (absolute path, still percent-encoded) on the public listener.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// GET an image under `/iiif/3/`; returns status, headers and body.
+    pub async fn iiif(&self, tail: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let resp = self.get(&format!("/iiif/3/{tail}")).await;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.expect("body").to_vec();
+        (status, headers, body)
+    }
+
+    /// The Prometheus text of the admin listener.
+    pub async fn metrics_text(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.admin))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// The value of one sample, e.g. `vignette_renders_total{format="jpg"}`; 0 if absent.
+    pub async fn metric(&self, sample: &str) -> f64 {
+        metric_in(&self.metrics_text().await, sample)
+    }
+
+    /// Stops the server and waits for the drain to end.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server ran");
+        }
+    }
+}
+
+/// The value of `sample` in a Prometheus text exposition; 0 if absent.
+pub fn metric_in(text: &str, sample: &str) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .find_map(|l| {
+            let (name, value) = l.rsplit_once(' ')?;
+            (name == sample).then(|| value.parse().ok()).flatten()
+        })
+        .unwrap_or(0.0)
+}
