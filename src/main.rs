@@ -74,3 +74,22 @@ async fn serve(settings: vignette::config::Settings) -> std::io::Result<()> {
     println!("  metrics and health on http://{admin_addr}/metrics, /health/ready");
     vignette::run(listener, admin, state, vignette::shutdown_signal()).await
 }
+
+/// A file of the images directory to show in the example URL: a JPEG if there is one.
+fn example_identifier(dir: &std::path::Path) -> Option<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| !n.starts_with('.'))
+        .filter(|n| {
+            let n = n.to_ascii_lowercase();
+            [".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif"]
+                .iter()
+                .any(|ext| n.ends_with(ext))
+        })
+        .collect();
+    names.sort_by_key(|n| (!n.to_ascii_lowercase().ends_with(".jpg"), n.clone()));
+    names.into_iter().next()
+}
