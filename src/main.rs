@@ -68,9 +68,9 @@ async fn serve(settings: vignette::config::Settings) -> std::io::Result<()> {
         "vignette serving {} on http://{addr}",
         state.settings.images_dir.display()
     );
-    println!(
-        "  try: http://{addr}/iiif/3/67352ccc-d1b0-11e1-89ae-279075081939/full/400,/0/default.webp"
-    );
+    if let Some(id) = example_identifier(&state.settings.images_dir) {
+        println!("  try: http://{addr}/iiif/3/{id}/full/400,/0/default.webp");
+    }
     println!("  metrics and health on http://{admin_addr}/metrics, /health/ready");
     vignette::run(listener, admin, state, vignette::shutdown_signal()).await
 }
