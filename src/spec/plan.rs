@@ -387,7 +387,7 @@ mod tests {
         // 36 MP source, 4 MP limit: max scales down to fit the area.
         let (w, h) = size_of("full/max/0/default.jpg", 7360, 4912);
         assert!((w as u64) * (h as u64) <= LIMITS.max_area);
-        assert!(w >= 2440 && w <= 2450, "{w}x{h}");
+        assert!((2440..=2450).contains(&w), "{w}x{h}");
         // ^max scales a small image up to the limits.
         let (w, h) = size_of("full/^max/0/default.jpg", 100, 100);
         assert_eq!((w, h), (2000, 2000));
