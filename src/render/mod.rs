@@ -1,6 +1,27 @@
 //! The CPU pipeline: source bytes → decode → auto-orient → sRGB → region → resize →
 //! rotate/mirror → quality → encode. Synchronous and pure; it runs only on the worker
 //! pool's threads, never on the async runtime.
+//!
+//! # Layout
+//! * `sniff`, `header`: what the bytes are and what their header declares (no pixels).
+//! * `decode`: one decoder per format, producing a [`raster::Raster`] in stored orientation
+//!   (JPEG shrinks on load).
+//! * `resize`, `colour`, `orientation`, `rotate`, `quality`: the pixel stages.
+//! * `encode`: one encoder per output format; nothing from the source is copied.
+//! * `pipeline`: the order of the stages, the limits and the deadline checks.
+
+mod colour;
+mod decode;
+mod encode;
+mod exif;
+mod header;
+mod orientation;
+mod pipeline;
+mod quality;
+mod raster;
+mod resize;
+mod rotate;
+mod sniff;
 
 use crate::spec::{Format, PlanLimits, Spec, SpecError};
 use std::time::Instant;
@@ -146,15 +167,19 @@ pub enum RenderError {
 }
 
 /// Reads the header of `bytes` (a prefix is enough): format, displayed size and
-/// orientation. Returns [`RenderError::NeedMoreData`] when the prefix is too short.
+/// orientation. Returns [`RenderError::NeedMoreData`] when the prefix is too short; when
+/// `bytes` is already the whole file, that means the file is truncated.
+///
+/// No limit is applied here: the caller decides what to advertise.
 pub fn probe(bytes: &[u8]) -> Result<Probe, RenderError> {
-    let _ = bytes;
-    Err(RenderError::UnsupportedFormat(
-        "renderer not built yet".into(),
-    ))
+    pipeline::probe(bytes)
 }
 
 /// Renders `spec` from the complete source `bytes`.
+///
+/// The source size and the header's pixel count are checked against `limits` before any
+/// pixel buffer is allocated; `deadline` is checked between stages. The output carries no
+/// metadata from the source.
 pub fn render(
     bytes: &[u8],
     spec: &Spec,
@@ -162,8 +187,5 @@ pub fn render(
     encode: &EncodeSettings,
     deadline: &Deadline,
 ) -> Result<Rendered, RenderError> {
-    let _ = (bytes, spec, limits, encode, deadline);
-    Err(RenderError::UnsupportedFormat(
-        "renderer not built yet".into(),
-    ))
+    pipeline::render(bytes, spec, limits, encode, deadline)
 }

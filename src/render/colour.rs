@@ -1,0 +1,128 @@
+//! Colour to sRGB. Embedded ICC profiles (RGB, and CMYK such as SWOP) are converted with
+//! `moxcms` (perceptual intent, as browsers use); CMYK without a usable profile gets the
+//! naive conversion. The pipeline calls this on the smallest raster it has (after the resize
+//! when downscaling), since the cost is per pixel. A profile that cannot be parsed or
+//! applied is ignored, like browsers do: the pixels are then taken as sRGB.
+
+use super::raster::{Layout, Raster};
+use moxcms::{ColorProfile, DataColorSpace, TransformOptions};
+
+/// Converts `raster` to sRGB. CMYK rasters become RGB; other layouts keep their layout.
+/// `cmyk_inverted` says CMYK samples are stored as 255 − ink (Adobe's convention).
+pub(crate) fn to_srgb(raster: Raster, icc: Option<&[u8]>, cmyk_inverted: bool) -> Raster {
+    let profile = icc.and_then(|p| ColorProfile::new_from_slice(p).ok());
+    match raster.layout() {
+        Layout::Cmyk => {
+            let icc_cmyk = profile.filter(|p| p.color_space == DataColorSpace::Cmyk);
+            match icc_cmyk.and_then(|p| cmyk_with_profile(&raster, &p, cmyk_inverted)) {
+                Some(rgb) => rgb,
+                None => cmyk_naive(&raster, cmyk_inverted),
+            }
+        }
+        Layout::Rgb | Layout::Rgba => match profile {
+            Some(p) if p.color_space == DataColorSpace::Rgb => {
+                rgb_with_profile(&raster, &p).unwrap_or(raster)
+            }
+            _ => raster,
+        },
+        // Grey profiles only change the tone curve slightly; they are ignored.
+        Layout::Gray | Layout::GrayAlpha => raster,
+    }
+}
+
+fn rgb_with_profile(raster: &Raster, profile: &ColorProfile) -> Option<Raster> {
+    let layout = match raster.layout() {
+        Layout::Rgba => moxcms::Layout::Rgba,
+        _ => moxcms::Layout::Rgb,
+    };
+    let srgb = ColorProfile::new_srgb();
+    let transform = profile
+        .create_transform_8bit(layout, &srgb, layout, TransformOptions::default())
+        .ok()?;
+    let mut out = vec![0u8; raster.data().len()];
+    transform.transform(raster.data(), &mut out).ok()?;
+    Raster::new(raster.width(), raster.height(), raster.layout(), out).ok()
+}
+
+fn cmyk_with_profile(raster: &Raster, profile: &ColorProfile, inverted: bool) -> Option<Raster> {
+    let srgb = ColorProfile::new_srgb();
+    // moxcms reads 8-bit CMYK with the four-channel (RGBA) layout.
+    let transform = profile
+        .create_transform_8bit(
+            moxcms::Layout::Rgba,
+            &srgb,
+            moxcms::Layout::Rgb,
+            TransformOptions::default(),
+        )
+        .ok()?;
+    let ink: Vec<u8> = if inverted {
+        raster.data().iter().map(|v| 255 - v).collect()
+    } else {
+        raster.data().to_vec()
+    };
+    let n = raster.width() as usize * raster.height() as usize;
+    let mut out = vec![0u8; n * 3];
+    transform.transform(&ink, &mut out).ok()?;
+    Raster::new(raster.width(), raster.height(), Layout::Rgb, out).ok()
+}
+
+/// The device-independent-of-nothing conversion: R = (1 − C)(1 − K), and so on.
+fn cmyk_naive(raster: &Raster, inverted: bool) -> Raster {
+    let mut out = Vec::with_capacity(raster.width() as usize * raster.height() as usize * 3);
+    let mul = |a: u8, b: u8| ((a as u32 * b as u32 + 127) / 255) as u8;
+    for p in raster.data().chunks_exact(4) {
+        // `a` = 255 − ink.
+        let [c, m, y, k] = if inverted {
+            [p[0], p[1], p[2], p[3]]
+        } else {
+            [255 - p[0], 255 - p[1], 255 - p[2], 255 - p[3]]
+        };
+        out.extend_from_slice(&[mul(c, k), mul(m, k), mul(y, k)]);
+    }
+    Raster::new(raster.width(), raster.height(), Layout::Rgb, out)
+        .unwrap_or_else(|_| Raster::filled(raster.width(), raster.height(), Layout::Rgb, &[0; 3]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn naive_cmyk_both_conventions() {
+        // Pure cyan ink, no black: (0, 255, 255) in sRGB.
+        let plain = Raster::new(1, 1, Layout::Cmyk, vec![255, 0, 0, 0]).unwrap();
+        assert_eq!(to_srgb(plain, None, false).data(), &[0, 255, 255]);
+        let adobe = Raster::new(1, 1, Layout::Cmyk, vec![0, 255, 255, 255]).unwrap();
+        assert_eq!(to_srgb(adobe, None, true).data(), &[0, 255, 255]);
+        // 50 % black only: mid grey.
+        let grey = Raster::new(1, 1, Layout::Cmyk, vec![0, 0, 0, 128]).unwrap();
+        assert_eq!(to_srgb(grey, None, false).data(), &[127, 127, 127]);
+    }
+
+    #[test]
+    fn srgb_profile_is_identity_and_junk_is_ignored() {
+        let px = vec![200, 100, 50, 10, 20, 30];
+        let r = Raster::new(2, 1, Layout::Rgb, px.clone()).unwrap();
+        let icc = ColorProfile::new_srgb().encode().unwrap();
+        let out = to_srgb(r.clone(), Some(&icc), false);
+        for (a, b) in out.data().iter().zip(&px) {
+            assert!(a.abs_diff(*b) <= 1, "{a} vs {b}");
+        }
+        assert_eq!(to_srgb(r.clone(), Some(b"not a profile"), false), r);
+    }
+
+    #[test]
+    fn adobe_rgb_green_is_clipped_into_srgb() {
+        // Adobe RGB's pure green lies outside sRGB: red goes to 0, blue stays low, and a
+        // mid grey stays grey.
+        let icc = ColorProfile::new_adobe_rgb().encode().unwrap();
+        let r = Raster::new(2, 1, Layout::Rgb, vec![0, 255, 0, 128, 128, 128]).unwrap();
+        let out = to_srgb(r, Some(&icc), false);
+        let d = out.data();
+        assert!(d[0] < 10 && d[1] > 250 && d[2] < 80, "{d:?}");
+        assert!(
+            d[3].abs_diff(d[4]) <= 2 && d[4].abs_diff(d[5]) <= 2,
+            "{d:?}"
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! WebP decoding with libwebp (through the `webp` crate). Still images decode directly. For
+//! an animation only the first frame is decoded: its `ANMF` chunk is rewrapped as a still
+//! WebP and composited onto the canvas, so the frame count never matters. libwebp's scaled
+//! decode is not reachable without `unsafe`, so WebP decodes at full size for now.
+
+use super::{Decoded, plain};
+use crate::render::RenderError;
+use crate::render::header::Header;
+use crate::render::header::webp::chunks;
+use crate::render::raster::{Layout, Raster};
+
+/// VP8X flag: the file is an animation.
+const ANIMATION: u8 = 0x02;
+/// VP8X flag: the file has alpha.
+const ALPHA: u8 = 0x10;
+
+pub(super) fn decode(bytes: &[u8], header: &Header) -> Result<Decoded, RenderError> {
+    let body = bytes.get(12..).unwrap_or(&[]);
+    let vp8x = chunks(body).next().filter(|c| &c.fourcc == b"VP8X");
+    let animated = vp8x.is_some_and(|c| c.payload.first().is_some_and(|f| f & ANIMATION != 0));
+    if !animated {
+        return Ok(plain(decode_still(bytes)?));
+    }
+    let anmf = chunks(body)
+        .find(|c| &c.fourcc == b"ANMF")
+        .ok_or_else(|| corrupt("animation has no frames"))?;
+    let p = anmf.payload;
+    if p.len() < 16 {
+        return Err(corrupt("short animation frame"));
+    }
+    let u24 = |b: &[u8]| u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16;
+    let (x, y) = (u24(&p[0..3]) * 2, u24(&p[3..6]) * 2);
+    let (w, h) = (u24(&p[6..9]) + 1, u24(&p[9..12]) + 1);
+    if x + w > header.width || y + h > header.height {
+        return Err(corrupt("animation frame outside the canvas"));
+    }
+    let frame = decode_still(&still_from_frame(&p[16..], w, h)?)?;
+    if (frame.width(), frame.height()) != (w, h) {
+        return Err(corrupt("animation frame size mismatch"));
+    }
+    let frame = frame.with_alpha();
+    // Compose onto a transparent canvas (browsers ignore the ANIM background colour).
+    let mut canvas = Raster::filled(header.width, header.height, Layout::Rgba, &[0, 0, 0, 0]);
+    let stride = canvas.stride();
+    let row_len = frame.stride();
+    let dst = canvas.data_mut();
+    for (row, src) in frame.data().chunks_exact(row_len).enumerate() {
+        let start = (y as usize + row) * stride + x as usize * 4;
+        dst[start..start + row_len].copy_from_slice(src);
+    }
+    Ok(plain(canvas))
+}
+
+fn corrupt(msg: &str) -> RenderError {
+    RenderError::Corrupt(format!("invalid WebP data: {msg}"))
+}
+
+/// Decodes a still WebP into RGB or RGBA (as the bitstream declares alpha).
+fn decode_still(bytes: &[u8]) -> Result<Raster, RenderError> {
+    let image = webp::Decoder::new(bytes)
+        .decode()
+        .ok_or_else(|| corrupt("cannot decode"))?;
+    let layout = if image.is_alpha() {
+        Layout::Rgba
+    } else {
+        Layout::Rgb
+    };
+    // The pixels live in libwebp's memory; copying them out is the one full-size copy the
+    // safe binding imposes.
+    Raster::new(image.width(), image.height(), layout, image.to_vec())
+}
+
+/// Wraps the chunks of one `ANMF` frame (optional `ALPH`, then `VP8 ` or `VP8L`) into a
+/// standalone WebP file.
+fn still_from_frame(frame: &[u8], w: u32, h: u32) -> Result<Vec<u8>, RenderError> {
+    let mut alph = None;
+    let mut bitstream = None;
+    for c in chunks(frame) {
+        match &c.fourcc {
+            b"ALPH" => alph = Some(c),
+            b"VP8 " | b"VP8L" => {
+                bitstream = Some(c);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let bitstream = bitstream.ok_or_else(|| corrupt("frame has no bitstream"))?;
+    let mut body = b"WEBP".to_vec();
+    let mut push = |fourcc: &[u8], payload: &[u8]| {
+        body.extend_from_slice(fourcc);
+        body.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        body.extend_from_slice(payload);
+        if payload.len() % 2 == 1 {
+            body.push(0);
+        }
+    };
+    if let (Some(a), b"VP8 ") = (alph, &bitstream.fourcc) {
+        // Lossy with a separate alpha plane needs the extended (VP8X) layout.
+        let mut x = vec![ALPHA, 0, 0, 0];
+        x.extend_from_slice(&(w - 1).to_le_bytes()[..3]);
+        x.extend_from_slice(&(h - 1).to_le_bytes()[..3]);
+        push(b"VP8X", &x);
+        push(b"ALPH", a.payload);
+    }
+    push(&bitstream.fourcc, bitstream.payload);
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::SourceFormat;
+    use crate::render::header;
+
+    fn still(w: u32, h: u32, rgba: &[u8]) -> Vec<u8> {
+        webp::Encoder::from_rgba(rgba, w, h)
+            .encode_lossless()
+            .to_vec()
+    }
+
+    #[test]
+    fn still_lossless_with_alpha() {
+        let px = [10, 20, 30, 255, 40, 50, 60, 0];
+        let d = decode(&still(2, 1, &px), &header_of(&still(2, 1, &px))).unwrap();
+        assert_eq!(d.raster.layout(), Layout::Rgba);
+        assert_eq!(d.raster.pixel(0, 0), &[10, 20, 30, 255]);
+        assert_eq!(d.raster.pixel(1, 0)[3], 0);
+    }
+
+    fn header_of(bytes: &[u8]) -> Header {
+        header::read(SourceFormat::Webp, bytes).unwrap()
+    }
+
+    #[test]
+    fn first_frame_of_an_animation() {
+        // Canvas 4x4; frame 1 is a 2x2 opaque green square at (2, 2); frame 2 is ignored.
+        let frame = still(2, 2, &[0, 255, 0, 255].repeat(4));
+        let bitstream = &frame[12..]; // the VP8L chunk
+        let mut anmf = Vec::new();
+        for v in [1u32, 1, 1, 1, 100] {
+            anmf.extend_from_slice(&v.to_le_bytes()[..3]);
+        }
+        anmf.push(0);
+        anmf.extend_from_slice(bitstream);
+        let mut body = b"WEBP".to_vec();
+        let mut push = |fourcc: &[u8], p: &[u8]| {
+            body.extend_from_slice(fourcc);
+            body.extend_from_slice(&(p.len() as u32).to_le_bytes());
+            body.extend_from_slice(p);
+            if p.len() % 2 == 1 {
+                body.push(0);
+            }
+        };
+        push(b"VP8X", &[ANIMATION | ALPHA, 0, 0, 0, 3, 0, 0, 3, 0, 0]);
+        push(b"ANIM", &[0, 0, 0, 0, 0, 0]);
+        push(b"ANMF", &anmf);
+        push(b"ANMF", &[0; 8]); // a broken second frame is never read
+        let mut file = b"RIFF".to_vec();
+        file.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        file.extend_from_slice(&body);
+
+        let d = decode(&file, &header_of(&file)).unwrap();
+        assert_eq!((d.raster.width(), d.raster.height()), (4, 4));
+        assert_eq!(d.raster.pixel(0, 0), &[0, 0, 0, 0]);
+        assert_eq!(d.raster.pixel(3, 3), &[0, 255, 0, 255]);
+    }
+}

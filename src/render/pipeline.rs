@@ -1,0 +1,195 @@
+//! The render pipeline, stage by stage: sniff → header → limits → plan → decode (shrink on
+//! load) → crop + resize → colour to sRGB → orientation → alpha policy → mirror/rotate →
+//! quality → encode. Everything up to the resize works in the source's stored orientation,
+//! so no stage ever rotates or colour-converts a large image.
+
+use super::colour;
+use super::decode::{self, Decoded};
+use super::encode;
+use super::header::{self, Header, HeaderError};
+use super::quality;
+use super::raster::Raster;
+use super::resize::{self, CropBox};
+use super::rotate::{self, Background};
+use super::sniff::{self, Sniffed};
+use super::{Deadline, EncodeSettings, Limits, Probe, RenderError, Rendered, SourceFormat};
+use crate::spec::{Rect, Spec, plan};
+
+/// Sniffs the format; `prefix` says whether more bytes could follow.
+fn format_of(bytes: &[u8], prefix: bool) -> Result<SourceFormat, RenderError> {
+    match sniff::sniff(bytes) {
+        Sniffed::Known(f) => Ok(f),
+        Sniffed::TooShort if prefix => Err(RenderError::NeedMoreData),
+        Sniffed::TooShort if bytes.is_empty() => {
+            Err(RenderError::UnsupportedFormat("empty source".into()))
+        }
+        Sniffed::Refused(name) => Err(RenderError::UnsupportedFormat(format!(
+            "{name} is not accepted"
+        ))),
+        Sniffed::TooShort | Sniffed::Unknown => Err(RenderError::UnsupportedFormat(
+            "not a JPEG, PNG, GIF, WebP or AVIF image".into(),
+        )),
+    }
+}
+
+fn header_of(format: SourceFormat, bytes: &[u8], prefix: bool) -> Result<Header, RenderError> {
+    header::read(format, bytes).map_err(|e| match e {
+        HeaderError::NeedMoreData if prefix => RenderError::NeedMoreData,
+        HeaderError::NeedMoreData => RenderError::Corrupt("truncated header".into()),
+        HeaderError::Corrupt(msg) => RenderError::Corrupt(msg.into()),
+    })
+}
+
+/// See [`super::probe`].
+pub(crate) fn probe(bytes: &[u8]) -> Result<Probe, RenderError> {
+    let format = format_of(bytes, true)?;
+    let h = header_of(format, bytes, true)?;
+    let (width, height) = h.orientation.displayed_size(h.width, h.height);
+    Ok(Probe {
+        format,
+        width,
+        height,
+        orientation: h.orientation.value(),
+    })
+}
+
+/// See [`super::render`].
+pub(crate) fn render(
+    bytes: &[u8],
+    spec: &Spec,
+    limits: &Limits,
+    settings: &EncodeSettings,
+    deadline: &Deadline,
+) -> Result<Rendered, RenderError> {
+    if bytes.len() as u64 > limits.max_source_bytes {
+        return Err(RenderError::TooLarge(format!(
+            "source is larger than {} bytes",
+            limits.max_source_bytes
+        )));
+    }
+    let format = format_of(bytes, false)?;
+    let header = header_of(format, bytes, false)?;
+    if header.pixels() > limits.max_source_pixels {
+        return Err(RenderError::TooLarge(format!(
+            "{}x{} exceeds the limit of {} pixels",
+            header.width, header.height, limits.max_source_pixels
+        )));
+    }
+    deadline.check("header")?;
+
+    let o = header.orientation;
+    let (dw, dh) = o.displayed_size(header.width, header.height);
+    let plan = plan::resolve(spec, dw, dh, &limits.plan)?;
+    let out_size = plan.output_size();
+    encode::check_dimensions(plan.format, out_size.0, out_size.1)?;
+    // The region and target size in stored orientation.
+    let region = o.rect_to_stored(plan.region, header.width, header.height);
+    let (tw, th) = o.displayed_size(plan.width, plan.height);
+
+    let shrink = shrink_on_load(region, tw, th);
+    let decoded = decode::decode(bytes, &header, shrink, limits.max_source_pixels)?;
+    deadline.check("decode")?;
+
+    let raster = scale_to_srgb(decoded, &header, region, tw, th)?;
+    deadline.check("resize")?;
+
+    let raster = o.apply(raster);
+    let (raster, background) = if encode::keeps_alpha(plan.format) {
+        (raster, Background::Transparent)
+    } else {
+        (quality::flatten_on_white(raster), Background::White)
+    };
+    let raster = rotate::rotate(raster, plan.rotation, out_size, background);
+    let raster = quality::apply(raster, plan.quality);
+    deadline.check("transform")?;
+
+    let (width, height) = (raster.width(), raster.height());
+    let bytes = encode::encode(raster, plan.format, settings)?;
+    Ok(Rendered {
+        bytes,
+        format: plan.format,
+        width,
+        height,
+    })
+}
+
+/// The DCT scaling denominator for a JPEG: the largest of 8, 4, 2 that still leaves at
+/// least `tw`×`th` pixels in the region (imgproxy's rule), else 1.
+fn shrink_on_load(region: Rect, tw: u32, th: u32) -> u32 {
+    [8u32, 4, 2]
+        .into_iter()
+        .find(|&s| {
+            region.w as u64 >= tw as u64 * s as u64 && region.h as u64 >= th as u64 * s as u64
+        })
+        .unwrap_or(1)
+}
+
+/// Crops the stored-orientation `region` out of the decoded raster, scales it to `tw`×`th`
+/// and converts it to sRGB, converting colour on whichever side of the resize has fewer
+/// pixels.
+fn scale_to_srgb(
+    decoded: Decoded,
+    header: &Header,
+    region: Rect,
+    tw: u32,
+    th: u32,
+) -> Result<Raster, RenderError> {
+    let Decoded {
+        raster,
+        icc,
+        cmyk_inverted,
+    } = decoded;
+    // Shrink-on-load put the source on a coarser grid: map the region onto it.
+    let fx = raster.width() as f64 / header.width as f64;
+    let fy = raster.height() as f64 / header.height as f64;
+    let (rw, rh) = (raster.width() as f64, raster.height() as f64);
+    let left = (region.x as f64 * fx).min(rw - 1.0);
+    let top = (region.y as f64 * fy).min(rh - 1.0);
+    let crop = CropBox {
+        left,
+        top,
+        width: (region.w as f64 * fx).min(rw - left).max(1.0),
+        height: (region.h as f64 * fy).min(rh - top).max(1.0),
+    };
+    let icc = icc.as_deref();
+    if (tw as f64) * (th as f64) <= crop.area() {
+        let scaled = resize::resize(&raster, crop, tw, th)?;
+        drop(raster);
+        Ok(colour::to_srgb(scaled, icc, cmyk_inverted))
+    } else {
+        // Upscaling: the region is the smaller side (and on the source grid, as no
+        // shrink-on-load happens when enlarging).
+        let x = crop.left.round() as u32;
+        let y = crop.top.round() as u32;
+        let rect = Rect {
+            x,
+            y,
+            w: (crop.width.round() as u32).clamp(1, raster.width() - x),
+            h: (crop.height.round() as u32).clamp(1, raster.height() - y),
+        };
+        let cut = resize::crop(&raster, rect);
+        drop(raster);
+        let cut = colour::to_srgb(cut, icc, cmyk_inverted);
+        resize::resize(&cut, CropBox::all(&cut), tw, th)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rect(w: u32, h: u32) -> Rect {
+        Rect { x: 0, y: 0, w, h }
+    }
+
+    #[test]
+    fn shrink_rule() {
+        assert_eq!(shrink_on_load(rect(7360, 4912), 500, 334), 8);
+        assert_eq!(shrink_on_load(rect(1920, 1200), 400, 250), 4);
+        assert_eq!(shrink_on_load(rect(1000, 1000), 500, 500), 2);
+        assert_eq!(shrink_on_load(rect(1000, 1000), 501, 500), 1);
+        assert_eq!(shrink_on_load(rect(100, 100), 200, 200), 1);
+        // The tighter axis decides.
+        assert_eq!(shrink_on_load(rect(16000, 1), 100, 1), 1);
+    }
+}
