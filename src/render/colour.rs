@@ -126,3 +126,48 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+
+    /// Embedded profiles are attacker-controlled: randomly damaged ones (a deterministic
+    /// xorshift drives the damage) must be ignored or applied, never crash the worker.
+    #[test]
+    fn mutated_profiles_never_panic() {
+        let swop = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/edge/cmyk-swop-icc-1280x800.jpg"
+        ))
+        .unwrap();
+        let h = crate::render::header::read(crate::render::SourceFormat::Jpeg, &swop).unwrap();
+        let bases = [
+            ColorProfile::new_adobe_rgb().encode().unwrap(),
+            h.icc.unwrap(),
+        ];
+        let rgb = Raster::filled(8, 8, Layout::Rgb, &[10, 200, 30]);
+        let cmyk = Raster::filled(8, 8, Layout::Cmyk, &[10, 200, 30, 40]);
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for i in 0..400 {
+            let mut p = bases[i % 2].clone();
+            for _ in 0..1 + next() % 8 {
+                let at = (next() as usize) % p.len().min(if i % 3 == 0 { 256 } else { usize::MAX });
+                p[at] = next() as u8;
+            }
+            if i % 7 == 0 {
+                p.truncate((next() as usize) % p.len());
+            }
+            let r = std::panic::catch_unwind(|| {
+                let _ = to_srgb(rgb.clone(), Some(&p), false);
+                let _ = to_srgb(cmyk.clone(), Some(&p), true);
+            });
+            assert!(r.is_ok(), "iteration {i} panicked");
+        }
+    }
+}

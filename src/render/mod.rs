@@ -1,10 +1,11 @@
-//! The CPU pipeline: source bytes → decode → auto-orient → sRGB → region → resize →
-//! rotate/mirror → quality → encode. Synchronous and pure; it runs only on the worker
-//! pool's threads, never on the async runtime.
+//! The CPU pipeline: source bytes → sniff → header and limits → decode (shrinking on load)
+//! → region + resize → sRGB → auto-orient → mirror/rotate → quality → encode. Synchronous
+//! and pure; it runs only on the worker pool's threads, never on the async runtime.
+//! Orientation and colour are applied to the resized image, never to a full-size one.
 //!
 //! # Layout
 //! * `sniff`, `header`: what the bytes are and what their header declares (no pixels).
-//! * `decode`: one decoder per format, producing a [`raster::Raster`] in stored orientation
+//! * `decode`: one decoder per format, producing a `Raster` in stored orientation
 //!   (JPEG shrinks on load).
 //! * `resize`, `colour`, `orientation`, `rotate`, `quality`: the pixel stages.
 //! * `encode`: one encoder per output format; nothing from the source is copied.

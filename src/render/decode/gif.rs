@@ -37,6 +37,10 @@ pub(super) fn decode(bytes: &[u8], max_pixels: u64) -> Result<Decoded, RenderErr
     let stride = canvas.stride();
     let copy_w = fw.min(sw.saturating_sub(fx)) as usize * 4;
     let rows = fh.min(sh.saturating_sub(fy)) as usize;
+    if copy_w == 0 {
+        // The frame lies entirely right of the screen: nothing of it is visible.
+        return Ok(plain(canvas));
+    }
     let dst = canvas.data_mut();
     for row in 0..rows {
         let src_start = row * fw as usize * 4;
@@ -79,6 +83,23 @@ mod tests {
         assert_eq!(r.pixel(1, 1), &[255, 0, 0, 255]);
         assert_eq!(r.pixel(2, 1)[3], 0, "index 1 is the transparent colour");
         assert_eq!(r.pixel(2, 2), &[255, 0, 0, 255]);
+    }
+
+    #[test]
+    fn frames_off_the_screen_are_clipped() {
+        // Found by fuzzing: a frame whose left edge is past the screen's right edge.
+        for (left, top) in [(9, 0), (0, 9), (3, 2), (4, 3)] {
+            let mut out = Vec::new();
+            {
+                let mut e = gif::Encoder::new(&mut out, 4, 3, &[255, 0, 0, 0, 0, 255]).unwrap();
+                let mut f = gif::Frame::from_indexed_pixels(2, 2, vec![0; 4], None);
+                f.left = left;
+                f.top = top;
+                e.write_frame(&f).unwrap();
+            }
+            let d = decode(&out, u64::MAX).unwrap();
+            assert_eq!((d.raster.width(), d.raster.height()), (4, 3));
+        }
     }
 
     #[test]
