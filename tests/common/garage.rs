@@ -61,10 +61,14 @@ impl Garage {
         self.running = true;
     }
 
-    /// Stops the node (by its pid); its data stays for `restart`.
+    /// Stops the node (by its pid: SIGTERM, SIGKILL a second later, as Garage waits
+    /// for the clients' idle connections); its data stays for `restart`.
     pub fn stop(&mut self) {
         if self.running {
-            run(Command::new(script()).arg("stop").arg(self.dir.path()));
+            run(Command::new(script())
+                .arg("stop")
+                .arg(self.dir.path())
+                .env("VIGNETTE_GARAGE_STOP_SECS", "1"));
             self.running = false;
         }
     }
@@ -115,6 +119,7 @@ impl Drop for Garage {
             let _ = Command::new(script())
                 .arg("stop")
                 .arg(self.dir.path())
+                .env("VIGNETTE_GARAGE_STOP_SECS", "0")
                 .output();
         }
     }
