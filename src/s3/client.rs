@@ -114,7 +114,7 @@ impl S3Client {
                 .key(key)
                 .send()
                 .await
-                .map_err(S3Error::from_sdk)?;
+                .map_err(|e| S3Error::from_sdk(&e))?;
             Ok(ObjectHead {
                 etag: out.e_tag().unwrap_or_default().to_owned(),
                 size: out.content_length().unwrap_or(0).max(0) as u64,
@@ -141,7 +141,7 @@ impl S3Client {
             if let Some(etag) = opts.if_match {
                 req = req.if_match(etag);
             }
-            let out = match req.send().await.map_err(S3Error::from_sdk) {
+            let out = match req.send().await.map_err(|e| S3Error::from_sdk(&e)) {
                 // A range over an empty object.
                 Err(S3Error::RangeNotSatisfiable) if opts.prefix.is_some() => {
                     return Ok(Bytes::new());
@@ -179,7 +179,7 @@ impl S3Client {
                 .body(ByteStream::from(body))
                 .send()
                 .await
-                .map_err(S3Error::from_sdk)?;
+                .map_err(|e| S3Error::from_sdk(&e))?;
             out.e_tag()
                 .map(str::to_owned)
                 .ok_or_else(|| S3Error::Unavailable("PUT answered without an ETag".into()))
@@ -199,7 +199,7 @@ impl S3Client {
                 .await
             {
                 Ok(_) => Ok(()),
-                Err(e) => match S3Error::from_sdk(e) {
+                Err(e) => match S3Error::from_sdk(&e) {
                     S3Error::NotFound => Ok(()),
                     other => Err(other),
                 },
@@ -222,7 +222,7 @@ impl S3Client {
                     .set_continuation_token(token)
                     .send()
                     .await
-                    .map_err(S3Error::from_sdk)?;
+                    .map_err(|e| S3Error::from_sdk(&e))?;
                 keys.extend(
                     out.contents()
                         .iter()

@@ -50,11 +50,11 @@ impl S3Error {
     }
 
     /// Classifies an SDK error by its HTTP status or failure kind.
-    pub(crate) fn from_sdk<E>(err: SdkError<E, HttpResponse>) -> Self
+    pub(crate) fn from_sdk<E>(err: &SdkError<E, HttpResponse>) -> Self
     where
         E: std::error::Error + 'static,
     {
-        match &err {
+        match err {
             SdkError::TimeoutError(_) => return S3Error::Timeout,
             SdkError::DispatchFailure(d) if d.is_timeout() => return S3Error::Timeout,
             _ => {}
@@ -64,7 +64,7 @@ impl S3Error {
             Some(403) => S3Error::Forbidden,
             Some(412) => S3Error::PreconditionFailed,
             Some(416) => S3Error::RangeNotSatisfiable,
-            _ => S3Error::Unavailable(DisplayErrorContext(&err).to_string()),
+            _ => S3Error::Unavailable(DisplayErrorContext(err).to_string()),
         }
     }
 }
