@@ -1,5 +1,5 @@
 //! Slot cache metrics: hits, misses, evictions, ETag mismatches, bytes and slots in
-//! use, writes by outcome and store errors by operation.
+//! use, writes by outcome, store errors and calls bypassed while the store is down.
 
 use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
@@ -14,6 +14,7 @@ pub struct CacheMetrics {
     pub(crate) slots_used: IntGauge,
     pub(crate) writes: IntCounterVec,
     pub(crate) store_errors: IntCounterVec,
+    pub(crate) bypassed: IntCounterVec,
 }
 
 impl CacheMetrics {
@@ -58,12 +59,18 @@ impl CacheMetrics {
             )?,
             writes: counter_vec(
                 "vignette_cache_writes_total",
-                "Cache writes by outcome: ok, error, dropped (too many pending), too_large, full.",
+                "Cache writes by outcome: ok, error, dropped (too many pending), too_large, \
+                 full, unavailable (store down).",
                 "outcome",
             )?,
             store_errors: counter_vec(
                 "vignette_cache_store_errors_total",
                 "Failed store calls by operation: get, put, index_load, index_flush.",
+                "op",
+            )?,
+            bypassed: counter_vec(
+                "vignette_cache_bypassed_total",
+                "Store calls skipped while the store is considered down, by operation.",
                 "op",
             )?,
         })
@@ -92,6 +99,11 @@ impl CacheMetrics {
     /// Writes that ended with `outcome` so far.
     pub fn writes(&self, outcome: &str) -> u64 {
         self.writes.with_label_values(&[outcome]).get()
+    }
+
+    /// Store calls of `op` skipped while the store was considered down.
+    pub fn bypassed(&self, op: &str) -> u64 {
+        self.bypassed.with_label_values(&[op]).get()
     }
 
     /// Failed store calls of `op` so far.

@@ -12,13 +12,16 @@
 //! * `index`: the pure state machine of slots; `policy`: LRU, CLOCK, SIEVE;
 //!   `codec`: the flushed form of the index; `sim`: the policy measurements.
 //! * `store`: the [`SlotStore`] trait; `local` and `s3`: its two implementations.
-//! * `slot_cache`: the [`SlotCache`] façade; `metrics`: [`CacheMetrics`].
+//! * `slot_cache`: the [`SlotCache`] façade; `reload`: the index at start; `breaker`: stops calling a store that is
+//!   down; `metrics`: [`CacheMetrics`].
 
+mod breaker;
 mod codec;
 mod index;
 mod local;
 mod metrics;
 mod policy;
+mod reload;
 mod s3;
 #[cfg(test)]
 mod sim;
@@ -56,6 +59,12 @@ pub struct CacheSettings {
     /// `VIGNETTE_CACHE_MAX_PENDING_WRITES` (default 16): slot writes in flight at once;
     /// more are dropped and counted.
     pub max_pending_writes: NonZeroU32,
+    /// `VIGNETTE_CACHE_BREAKER_FAILURES` (default 3): consecutive store failures
+    /// (timeouts, refused connections) after which the cache stops calling the store…
+    pub breaker_failures: NonZeroU32,
+    /// `VIGNETTE_CACHE_BREAKER_SECS` (default 5): …for this long; meanwhile lookups are
+    /// misses and writes are dropped, so no request waits for a dead store.
+    pub breaker_cool_down: Duration,
     /// The eviction policy (default SIEVE, see `docs/cache.md`).
     pub policy: EvictionPolicy,
 }
@@ -67,6 +76,8 @@ impl Default for CacheSettings {
             max_object_bytes: NonZeroU64::new(5_000_000).expect("5 MB > 0"),
             flush_interval: Duration::from_secs(30),
             max_pending_writes: NonZeroU32::new(16).expect("16 > 0"),
+            breaker_failures: NonZeroU32::new(3).expect("3 > 0"),
+            breaker_cool_down: Duration::from_secs(5),
             policy: EvictionPolicy::default(),
         }
     }

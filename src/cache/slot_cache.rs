@@ -3,8 +3,10 @@
 //! time), `flush` (the index, when it changed) and a periodic flusher that flushes once
 //! more at shutdown. The index sits behind a `std` mutex never held across an await.
 
+use super::breaker::Breaker;
 use super::codec;
 use super::index::{Entry, Index, Reserve};
+use super::reload::load;
 use super::store::{Fetched, INDEX_NAME, SlotStore, StoreError, slot_name};
 use super::{CacheMetrics, CacheSettings, CachedVariant};
 use crate::spec::Format;
@@ -13,7 +15,7 @@ use bytes::Bytes;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
@@ -32,6 +34,8 @@ pub enum Put {
     Dropped,
     /// Every slot is being written: dropped.
     Full,
+    /// The store is considered down (circuit breaker open): dropped.
+    Unavailable,
 }
 
 /// The slot cache. Cheap to clone; every clone is the same cache.
@@ -44,6 +48,7 @@ struct Inner {
     store: Arc<dyn SlotStore>,
     settings: CacheSettings,
     index: Mutex<Index>,
+    breaker: Mutex<Breaker>,
     /// The index changed since the last successful flush.
     dirty: AtomicBool,
     /// One permit per write in flight.
@@ -73,6 +78,10 @@ impl SlotCache {
             inner: Arc::new(Inner {
                 writes: Arc::new(Semaphore::new(settings.max_pending_writes.get() as usize)),
                 store,
+                breaker: Mutex::new(Breaker::new(
+                    settings.breaker_failures.get(),
+                    settings.breaker_cool_down,
+                )),
                 settings,
                 index: Mutex::new(index),
                 dirty: AtomicBool::new(false),
@@ -97,7 +106,7 @@ impl SlotCache {
 
     /// The variant under `key`, if cached and its slot object is still the one the
     /// index recorded. Store failures are misses (counted), bounded by the store's
-    /// timeouts.
+    /// timeouts; while the store is considered down, no call is made at all.
     pub async fn get(&self, key: &VariantKey) -> Option<CachedVariant> {
         let inner = &self.inner;
         let hit = inner.lock().lookup(key, unix_now());
@@ -106,11 +115,17 @@ impl SlotCache {
             return None;
         };
         inner.dirty.store(true, Ordering::Relaxed);
-        match inner
+        if !inner.allow() {
+            inner.metrics.bypassed.with_label_values(&["get"]).inc();
+            inner.metrics.misses.inc();
+            return None;
+        }
+        let fetched = inner
             .store
             .get_if_match(&slot_name(hit.slot), &hit.etag)
-            .await
-        {
+            .await;
+        inner.record(fetched.as_ref().err());
+        match fetched {
             Ok(Fetched::Match(bytes)) => {
                 inner.metrics.hits.inc();
                 Some(CachedVariant {
@@ -148,6 +163,11 @@ impl SlotCache {
         if inner.lock().contains(&key) {
             return Put::Present;
         }
+        if !inner.allow() {
+            inner.metrics.bypassed.with_label_values(&["put"]).inc();
+            count("unavailable");
+            return Put::Unavailable;
+        }
         let Ok(permit) = inner.writes.clone().try_acquire_owned() else {
             count("dropped");
             return Put::Dropped;
@@ -176,6 +196,7 @@ impl SlotCache {
         tokio::spawn(async move {
             let size = bytes.len() as u64;
             let result = inner.store.put(&slot_name(slot), bytes).await;
+            inner.record(result.as_ref().err());
             let mut index = inner.lock();
             match result {
                 Ok(etag) => {
@@ -290,53 +311,29 @@ impl Inner {
         self.index.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    fn breaker(&self) -> MutexGuard<'_, Breaker> {
+        self.breaker.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether the store may be called now (the breaker is closed or half-open).
+    fn allow(&self) -> bool {
+        self.breaker().allow(Instant::now())
+    }
+
+    /// Feeds a store call's outcome to the breaker: only a store that fails or does not
+    /// answer counts, not an object that is too large.
+    fn record(&self, error: Option<&StoreError>) {
+        match error {
+            None | Some(StoreError::TooLarge { .. }) => self.breaker().success(),
+            Some(StoreError::Timeout | StoreError::Unavailable(_)) => {
+                self.breaker().failure(Instant::now());
+            }
+        }
+    }
+
     fn gauges(&self, index: &Index) {
         self.metrics.slots_used.set(index.used() as i64);
         self.metrics.bytes.set(index.bytes() as i64);
-    }
-}
-
-/// Reloads the index, or a cold one. Also returns the slot count the flushed index was
-/// written for (0 when none).
-async fn load(
-    store: &dyn SlotStore,
-    settings: &CacheSettings,
-    metrics: &CacheMetrics,
-) -> (Index, u32) {
-    let cold = || Index::new(settings.slots, settings.policy);
-    // Room for every slot with a long ETag, and some slack for a larger old index.
-    let max_bytes = (u64::from(settings.slots.get()) * 400).max(1 << 20);
-    let bytes = match store.get(INDEX_NAME, max_bytes).await {
-        Ok(Some(bytes)) => bytes,
-        Ok(None) => {
-            tracing::info!("no slot cache index: starting cold");
-            return (cold(), 0);
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "slot cache index unreadable: starting cold");
-            metrics
-                .store_errors
-                .with_label_values(&["index_load"])
-                .inc();
-            return (cold(), 0);
-        }
-    };
-    let decoded = match codec::decode(&bytes) {
-        Ok(decoded) => decoded,
-        Err(e) => {
-            tracing::warn!(error = %e, "slot cache index rejected: starting cold");
-            return (cold(), 0);
-        }
-    };
-    match Index::restore(settings.slots, settings.policy, decoded.entries) {
-        Ok(index) => {
-            tracing::info!(entries = index.used(), "slot cache index loaded");
-            (index, decoded.slots)
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "slot cache index rejected: starting cold");
-            (cold(), decoded.slots)
-        }
     }
 }
 

@@ -8,7 +8,7 @@ use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
@@ -18,6 +18,7 @@ struct MemoryStore {
     objects: Mutex<HashMap<String, Bytes>>,
     down: AtomicBool,
     gate: Semaphore,
+    calls: AtomicUsize,
 }
 
 impl MemoryStore {
@@ -25,6 +26,7 @@ impl MemoryStore {
         Arc::new(MemoryStore {
             objects: Mutex::default(),
             down: AtomicBool::new(false),
+            calls: AtomicUsize::new(0),
             gate: Semaphore::new(Semaphore::MAX_PERMITS),
         })
     }
@@ -40,6 +42,7 @@ impl MemoryStore {
     }
 
     fn check(&self) -> Result<(), StoreError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
         if self.down.load(Ordering::SeqCst) {
             return Err(StoreError::Unavailable("down".into()));
         }
@@ -253,6 +256,30 @@ async fn a_store_outage_is_misses_and_dropped_writes_then_recovery() {
     put(&cache, 2).await;
     assert!(cache.get(&key(2)).await.is_some());
     cache.flush().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_store_that_keeps_failing_is_not_called_during_the_cool_down() {
+    let store = MemoryStore::new();
+    let cache = open(&store, 4).await;
+    put(&cache, 1).await;
+    store.down.store(true, Ordering::SeqCst);
+    for _ in 0..3 {
+        assert_eq!(cache.get(&key(1)).await, None);
+    }
+    let calls = store.calls.load(Ordering::SeqCst);
+    assert_eq!(cache.get(&key(1)).await, None);
+    let two = Bytes::from_static(b"2");
+    assert_eq!(cache.put(key(2), two, Format::Png), Put::Unavailable);
+    assert_eq!(
+        store.calls.load(Ordering::SeqCst),
+        calls,
+        "no call while open"
+    );
+    let m = cache.metrics();
+    assert_eq!((m.bypassed("get"), m.bypassed("put")), (1, 1));
+    assert_eq!((m.store_errors("get"), m.writes("unavailable")), (3, 1));
+    assert_eq!(m.misses(), 4);
 }
 
 #[tokio::test]
