@@ -55,6 +55,8 @@ struct Inner {
     writes: Arc<Semaphore>,
     /// Flushes one at a time, so an older snapshot never overwrites a newer one.
     flushing: tokio::sync::Mutex<()>,
+    /// The runtime writes are spawned on, so that `put` works from any thread.
+    runtime: tokio::runtime::Handle,
     metrics: CacheMetrics,
 }
 
@@ -86,6 +88,7 @@ impl SlotCache {
                 index: Mutex::new(index),
                 dirty: AtomicBool::new(false),
                 flushing: tokio::sync::Mutex::new(()),
+                runtime: tokio::runtime::Handle::current(),
                 metrics,
             }),
         };
@@ -151,8 +154,8 @@ impl SlotCache {
     }
 
     /// Caches a variant off the response path: reserves a slot (evicting if needed)
-    /// and writes it on a spawned task. Never waits. Must be called inside a Tokio
-    /// runtime.
+    /// and writes it on a task spawned on the runtime the cache was opened in. Never
+    /// waits; callable from any thread (a worker thread too).
     pub fn put(&self, key: VariantKey, bytes: Bytes, format: Format) -> Put {
         let inner = &self.inner;
         let count = |outcome: &str| inner.metrics.writes.with_label_values(&[outcome]).inc();
@@ -193,7 +196,7 @@ impl SlotCache {
             }
         };
         let inner = self.inner.clone();
-        tokio::spawn(async move {
+        self.inner.runtime.spawn(async move {
             let size = bytes.len() as u64;
             let result = inner.store.put(&slot_name(slot), bytes).await;
             inner.record(result.as_ref().err());

@@ -161,6 +161,17 @@ async fn put_then_get_answers_the_bytes_and_format() {
 }
 
 #[tokio::test]
+async fn put_works_from_a_thread_outside_the_runtime() {
+    let store = MemoryStore::new();
+    let cache = open(&store, 4).await;
+    let worker = cache.clone();
+    let put = std::thread::spawn(move || worker.put(key(1), Bytes::from_static(b"v"), Format::Png));
+    assert_eq!(put.join().unwrap(), Put::Queued);
+    cache.settle().await;
+    assert!(cache.get(&key(1)).await.is_some());
+}
+
+#[tokio::test]
 async fn large_variants_are_not_cached() {
     let store = MemoryStore::new();
     let cache = open(&store, 4).await;
