@@ -230,6 +230,7 @@ impl SlotCache {
     }
 
     /// Waits until no write is in flight (each is bounded by the store's timeouts).
+    /// Puts made meanwhile are dropped: for shutdown and tests.
     pub async fn settle(&self) {
         let all = self.inner.settings.max_pending_writes.get();
         // The semaphore is never closed, so this only waits.
