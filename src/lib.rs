@@ -12,8 +12,11 @@
 //!   controller and the hydration queue.
 //! * `render`: the synchronous CPU pipeline, run only on the pool's threads.
 //! * `source`: where source bytes come from (a local directory, S3).
+//! * `cache`: the slot cache of rendered variants (S3 bucket or local directory).
+//! * `s3`: the S3 client shared by the S3 source and the S3 slot store.
 //! * `error`: the one place that maps errors to HTTP statuses.
 
+pub mod cache;
 pub mod config;
 pub mod error;
 pub mod flight;
@@ -21,6 +24,7 @@ pub mod http;
 pub mod metrics;
 pub mod pool;
 pub mod render;
+pub mod s3;
 pub mod source;
 pub mod spec;
 pub mod state;

@@ -2,10 +2,13 @@
 //! and to bytes, through the configured source. No identifier may escape its source.
 
 pub mod local;
+pub mod s3;
+mod versions;
 
 use bytes::Bytes;
 
 pub use local::LocalSource;
+pub use s3::{Buckets, S3Source, S3SourceSettings};
 
 /// Errors of the source layer.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +50,8 @@ pub struct SourceMeta {
 pub enum Source {
     /// A local directory (the embedded default).
     Local(LocalSource),
+    /// S3 bucket(s).
+    S3(S3Source),
 }
 
 impl Source {
@@ -54,6 +59,7 @@ impl Source {
     pub async fn stat(&self, identifier: &str) -> Result<SourceMeta, SourceError> {
         match self {
             Source::Local(s) => s.stat(identifier).await,
+            Source::S3(s) => s.stat(identifier).await,
         }
     }
 
@@ -61,6 +67,7 @@ impl Source {
     pub async fn read_prefix(&self, identifier: &str, len: usize) -> Result<Bytes, SourceError> {
         match self {
             Source::Local(s) => s.read_prefix(identifier, len).await,
+            Source::S3(s) => s.read_prefix(identifier, len).await,
         }
     }
 
@@ -68,6 +75,7 @@ impl Source {
     pub async fn read(&self, identifier: &str, max_bytes: u64) -> Result<Bytes, SourceError> {
         match self {
             Source::Local(s) => s.read(identifier, max_bytes).await,
+            Source::S3(s) => s.read(identifier, max_bytes).await,
         }
     }
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 pub mod fixtures;
+pub mod garage;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -1,0 +1,350 @@
+//! The slot cache's index: which variant lives in which slot, with the object's ETag,
+//! its size and format, last access and hits. A pure state machine: no I/O, no clock
+//! (`now` is a parameter, in seconds since the Unix epoch), so its behaviour is tested
+//! as timelines and simulated in `sim.rs`.
+//!
+//! A slot is free, being written for one key (reserved, not yet readable) or ready.
+//! Only ready slots can be read or evicted; a reservation ends in `commit` or `abort`.
+
+use super::policy::{EvictionPolicy, Tracker};
+use crate::spec::Format;
+use crate::spec::key::VariantKey;
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+
+/// What the index knows about a ready slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub(crate) key: VariantKey,
+    /// The slot object's ETag when vignette wrote it.
+    pub(crate) etag: String,
+    pub(crate) size: u64,
+    pub(crate) format: Format,
+    /// Seconds since the Unix epoch.
+    pub(crate) last_access: u64,
+    pub(crate) hits: u64,
+}
+
+/// A lookup that found the key: where to read it and what to expect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Hit {
+    pub(crate) slot: u32,
+    pub(crate) etag: String,
+    pub(crate) format: Format,
+}
+
+/// The answer to `reserve`.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Reserve {
+    /// Write the variant to `slot`, then `commit` or `abort`. `evicted` is the entry
+    /// that had the slot, if any.
+    Slot { slot: u32, evicted: Option<Entry> },
+    /// The key is already ready or being written.
+    Present,
+    /// Every slot is being written: nothing can be evicted now.
+    Full,
+}
+
+#[derive(Debug)]
+enum Slot {
+    Free,
+    Writing(VariantKey),
+    Ready(Entry),
+}
+
+/// The index of a fixed number of slots.
+#[derive(Debug)]
+pub(crate) struct Index {
+    slots: Vec<Slot>,
+    /// Key → slot, for writing and ready slots.
+    keys: HashMap<VariantKey, u32>,
+    /// Free slots, lowest number on top.
+    free: Vec<u32>,
+    tracker: Tracker,
+    bytes: u64,
+}
+
+impl Index {
+    /// An empty index (a cold cache).
+    pub(crate) fn new(slots: NonZeroU32, policy: EvictionPolicy) -> Self {
+        let n = slots.get() as usize;
+        Index {
+            slots: (0..n).map(|_| Slot::Free).collect(),
+            keys: HashMap::with_capacity(n),
+            free: (0..slots.get()).rev().collect(),
+            tracker: Tracker::new(policy, n),
+            bytes: 0,
+        }
+    }
+
+    /// Rebuilds an index from flushed entries, least recently used first so that the
+    /// policy's order follows recency. Entries for slots beyond `slots` are dropped
+    /// (the slot count was lowered); a slot or key given twice is `Err`.
+    pub(crate) fn restore(
+        slots: NonZeroU32,
+        policy: EvictionPolicy,
+        mut entries: Vec<(u32, Entry)>,
+    ) -> Result<Self, DuplicateEntry> {
+        let mut index = Index::new(slots, policy);
+        entries.retain(|(slot, _)| *slot < slots.get());
+        entries.sort_by_key(|(slot, e)| (e.last_access, *slot));
+        for (slot, entry) in entries {
+            if !matches!(index.slots[slot as usize], Slot::Free) {
+                return Err(DuplicateEntry);
+            }
+            if index.keys.insert(entry.key, slot).is_some() {
+                return Err(DuplicateEntry);
+            }
+            index.bytes += entry.size;
+            index.slots[slot as usize] = Slot::Ready(entry);
+            index.tracker.insert(slot);
+        }
+        index.free = (0..slots.get())
+            .rev()
+            .filter(|&s| matches!(index.slots[s as usize], Slot::Free))
+            .collect();
+        Ok(index)
+    }
+
+    /// Finds a ready entry and records the access.
+    pub(crate) fn lookup(&mut self, key: &VariantKey, now: u64) -> Option<Hit> {
+        let slot = *self.keys.get(key)?;
+        let Slot::Ready(entry) = &mut self.slots[slot as usize] else {
+            return None;
+        };
+        entry.last_access = now;
+        entry.hits += 1;
+        self.tracker.touch(slot);
+        Some(Hit {
+            slot,
+            etag: entry.etag.clone(),
+            format: entry.format,
+        })
+    }
+
+    /// Whether `key` is ready or being written.
+    pub(crate) fn contains(&self, key: &VariantKey) -> bool {
+        self.keys.contains_key(key)
+    }
+
+    /// Takes a slot for `key`: a free one, else the policy's victim.
+    pub(crate) fn reserve(&mut self, key: VariantKey) -> Reserve {
+        if self.keys.contains_key(&key) {
+            return Reserve::Present;
+        }
+        let (slot, evicted) = if let Some(slot) = self.free.pop() {
+            (slot, None)
+        } else if let Some(slot) = self.tracker.victim() {
+            let Slot::Ready(old) = std::mem::replace(&mut self.slots[slot as usize], Slot::Free)
+            else {
+                unreachable!("the policy tracks ready slots only");
+            };
+            self.keys.remove(&old.key);
+            self.bytes -= old.size;
+            (slot, Some(old))
+        } else {
+            return Reserve::Full;
+        };
+        self.slots[slot as usize] = Slot::Writing(key);
+        self.keys.insert(key, slot);
+        Reserve::Slot { slot, evicted }
+    }
+
+    /// The write of a reservation succeeded: the slot becomes ready. `false` (and no
+    /// change) if `slot` is not being written for `key`.
+    pub(crate) fn commit(&mut self, slot: u32, entry: Entry) -> bool {
+        match self.slots.get(slot as usize) {
+            Some(Slot::Writing(k)) if *k == entry.key => {}
+            _ => return false,
+        }
+        self.bytes += entry.size;
+        self.slots[slot as usize] = Slot::Ready(entry);
+        self.tracker.insert(slot);
+        true
+    }
+
+    /// The write of a reservation failed or was dropped: the slot is free again.
+    pub(crate) fn abort(&mut self, slot: u32, key: &VariantKey) -> bool {
+        match self.slots.get(slot as usize) {
+            Some(Slot::Writing(k)) if k == key => {}
+            _ => return false,
+        }
+        self.slots[slot as usize] = Slot::Free;
+        self.keys.remove(key);
+        self.free.push(slot);
+        true
+    }
+
+    /// The slot object of `key` no longer has `etag` (overwritten, deleted): free the
+    /// slot, unless the entry already changed since.
+    pub(crate) fn invalidate(&mut self, key: &VariantKey, etag: &str) -> bool {
+        let Some(&slot) = self.keys.get(key) else {
+            return false;
+        };
+        match &self.slots[slot as usize] {
+            Slot::Ready(e) if e.etag == etag => self.bytes -= e.size,
+            _ => return false,
+        }
+        self.slots[slot as usize] = Slot::Free;
+        self.keys.remove(key);
+        self.tracker.remove(slot);
+        self.free.push(slot);
+        true
+    }
+
+    /// Slots ready or being written.
+    pub(crate) fn used(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// The total size of ready entries.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// The number of slots.
+    pub(crate) fn capacity(&self) -> u32 {
+        self.slots.len() as u32
+    }
+
+    /// Ready entries with their slot, for flushing.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (u32, &Entry)> {
+        self.slots.iter().enumerate().filter_map(|(i, s)| match s {
+            Slot::Ready(e) => Some((i as u32, e)),
+            _ => None,
+        })
+    }
+}
+
+/// A flushed index names one slot or one key twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the index names a slot or a key twice")]
+pub(crate) struct DuplicateEntry;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(n: u8) -> VariantKey {
+        VariantKey([n; 32])
+    }
+
+    fn entry(n: u8, now: u64) -> Entry {
+        Entry {
+            key: key(n),
+            etag: format!("etag-{n}"),
+            size: 100 + u64::from(n),
+            format: Format::Webp,
+            last_access: now,
+            hits: 0,
+        }
+    }
+
+    fn index(slots: u32) -> Index {
+        Index::new(NonZeroU32::new(slots).unwrap(), EvictionPolicy::Lru)
+    }
+
+    /// Reserves and commits `n` at `now`, returning the slot.
+    fn put(index: &mut Index, n: u8, now: u64) -> u32 {
+        let Reserve::Slot { slot, .. } = index.reserve(key(n)) else {
+            panic!("no slot for {n}");
+        };
+        assert!(index.commit(slot, entry(n, now)));
+        slot
+    }
+
+    #[test]
+    fn a_reserved_slot_is_not_readable_until_committed() {
+        let mut ix = index(2);
+        let Reserve::Slot { slot, evicted } = ix.reserve(key(1)) else {
+            panic!()
+        };
+        assert_eq!((slot, evicted), (0, None));
+        assert_eq!(ix.lookup(&key(1), 10), None);
+        assert_eq!(ix.reserve(key(1)), Reserve::Present);
+        assert_eq!(ix.used(), 1);
+        assert!(ix.commit(slot, entry(1, 10)));
+        let hit = ix.lookup(&key(1), 11).unwrap();
+        assert_eq!((hit.slot, hit.etag.as_str()), (0, "etag-1"));
+        assert_eq!(ix.bytes(), 101);
+    }
+
+    #[test]
+    fn timeline_full_cache_evicts_and_never_exceeds_its_slots() {
+        let mut ix = index(2);
+        put(&mut ix, 1, 0);
+        put(&mut ix, 2, 1);
+        ix.lookup(&key(1), 2); // 2 is now the least recently used
+        let Reserve::Slot { slot, evicted } = ix.reserve(key(3)) else {
+            panic!()
+        };
+        assert_eq!((slot, evicted.map(|e| e.key)), (1, Some(key(2))));
+        assert_eq!(ix.used(), 2);
+        assert_eq!(ix.lookup(&key(2), 3), None);
+        assert!(ix.commit(slot, entry(3, 3)));
+        assert_eq!(ix.bytes(), 101 + 103);
+        assert_eq!(ix.entries().count(), 2);
+    }
+
+    #[test]
+    fn timeline_writes_in_flight_are_never_evicted() {
+        let mut ix = index(2);
+        let Reserve::Slot { slot: a, .. } = ix.reserve(key(1)) else {
+            panic!()
+        };
+        let Reserve::Slot { .. } = ix.reserve(key(2)) else {
+            panic!()
+        };
+        assert_eq!(ix.reserve(key(3)), Reserve::Full);
+        assert!(ix.abort(a, &key(1)));
+        assert!(!ix.abort(a, &key(1)), "a second abort changes nothing");
+        assert!(!ix.commit(a, entry(1, 0)), "an aborted write cannot commit");
+        assert!(matches!(ix.reserve(key(3)), Reserve::Slot { slot: 0, .. }));
+    }
+
+    #[test]
+    fn timeline_etag_mismatch_frees_the_slot_once() {
+        let mut ix = index(2);
+        let slot = put(&mut ix, 1, 0);
+        assert!(!ix.invalidate(&key(1), "other-etag"));
+        assert!(ix.invalidate(&key(1), "etag-1"));
+        assert!(!ix.invalidate(&key(1), "etag-1"));
+        assert_eq!((ix.used(), ix.bytes()), (0, 0));
+        assert_eq!(ix.lookup(&key(1), 1), None);
+        assert!(
+            matches!(ix.reserve(key(2)), Reserve::Slot { slot: s, evicted: None } if s == slot)
+        );
+    }
+
+    #[test]
+    fn a_stale_invalidation_does_not_free_the_new_owner() {
+        let mut ix = index(1);
+        put(&mut ix, 1, 0);
+        // Key 1 is evicted and its slot is being written for key 2 while a reader of
+        // key 1 sees the object change.
+        assert!(matches!(ix.reserve(key(2)), Reserve::Slot { .. }));
+        assert!(!ix.invalidate(&key(1), "etag-1"));
+        assert!(ix.commit(0, entry(2, 1)));
+        assert!(!ix.invalidate(&key(1), "etag-1"));
+        assert!(ix.lookup(&key(2), 2).is_some());
+    }
+
+    #[test]
+    fn restore_orders_by_recency_and_rejects_duplicates() {
+        let slots = NonZeroU32::new(3).unwrap();
+        let entries = vec![(2, entry(1, 50)), (0, entry(2, 10)), (5, entry(3, 99))];
+        let mut ix = Index::restore(slots, EvictionPolicy::Lru, entries).unwrap();
+        assert_eq!(ix.used(), 2, "slot 5 is beyond the slot count");
+        put(&mut ix, 4, 100);
+        // Full now: the least recent (key 2, last access 10) goes first.
+        let Reserve::Slot { evicted, .. } = ix.reserve(key(5)) else {
+            panic!()
+        };
+        assert_eq!(evicted.unwrap().key, key(2));
+
+        let dup_slot = vec![(0, entry(1, 0)), (0, entry(2, 0))];
+        assert!(Index::restore(slots, EvictionPolicy::Lru, dup_slot).is_err());
+        let dup_key = vec![(0, entry(1, 0)), (1, entry(1, 0))];
+        assert!(Index::restore(slots, EvictionPolicy::Lru, dup_key).is_err());
+    }
+}

@@ -1,0 +1,353 @@
+//! The slot cache façade: `get` (a conditional read of the slot the index names),
+//! `put` (returns at once; the write runs on a spawned task, a bounded number at a
+//! time), `flush` (the index, when it changed) and a periodic flusher that flushes once
+//! more at shutdown. The index sits behind a `std` mutex never held across an await.
+
+use super::breaker::Breaker;
+use super::codec;
+use super::index::{Entry, Index, Reserve};
+use super::reload::load;
+use super::store::{Fetched, INDEX_NAME, SlotStore, StoreError, slot_name};
+use super::{CacheMetrics, CacheSettings, CachedVariant};
+use crate::spec::Format;
+use crate::spec::key::VariantKey;
+use bytes::Bytes;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::Semaphore;
+use tokio::task::JoinHandle;
+use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
+
+/// What `put` did with a variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Put {
+    /// A slot was reserved; the write runs in the background.
+    Queued,
+    /// The key is already cached or being written.
+    Present,
+    /// Larger than the per-object bound: not cached.
+    TooLarge,
+    /// Too many writes pending: dropped.
+    Dropped,
+    /// Every slot is being written: dropped.
+    Full,
+    /// The store is considered down (circuit breaker open): dropped.
+    Unavailable,
+}
+
+/// The slot cache. Cheap to clone; every clone is the same cache.
+#[derive(Clone)]
+pub struct SlotCache {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn SlotStore>,
+    settings: CacheSettings,
+    index: Mutex<Index>,
+    breaker: Mutex<Breaker>,
+    /// The index changed since the last successful flush.
+    dirty: AtomicBool,
+    /// One permit per write in flight.
+    writes: Arc<Semaphore>,
+    /// Flushes one at a time, so an older snapshot never overwrites a newer one.
+    flushing: tokio::sync::Mutex<()>,
+    /// The runtime writes are spawned on, so that `put` works from any thread.
+    runtime: tokio::runtime::Handle,
+    metrics: CacheMetrics,
+}
+
+/// Seconds since the Unix epoch, for `last_access`.
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl SlotCache {
+    /// Opens the cache on `store`, reloading its index. A missing, unreadable, corrupt
+    /// or foreign index gives a cold cache (logged), never an error.
+    pub async fn open(
+        store: Arc<dyn SlotStore>,
+        settings: CacheSettings,
+        metrics: CacheMetrics,
+    ) -> Self {
+        let (index, old_slots) = load(&*store, &settings, &metrics).await;
+        let cache = SlotCache {
+            inner: Arc::new(Inner {
+                writes: Arc::new(Semaphore::new(settings.max_pending_writes.get() as usize)),
+                store,
+                breaker: Mutex::new(Breaker::new(
+                    settings.breaker_failures.get(),
+                    settings.breaker_cool_down,
+                )),
+                settings,
+                index: Mutex::new(index),
+                dirty: AtomicBool::new(false),
+                flushing: tokio::sync::Mutex::new(()),
+                runtime: tokio::runtime::Handle::current(),
+                metrics,
+            }),
+        };
+        cache.inner.gauges(&cache.inner.lock());
+        // The slot count was lowered: slot objects beyond it must go, so that the
+        // store never holds more slot objects than slots.
+        let slots = cache.inner.settings.slots.get();
+        if old_slots > slots {
+            let store = cache.inner.store.clone();
+            tokio::spawn(async move {
+                for n in slots..old_slots {
+                    let _ = store.delete(&slot_name(n)).await;
+                }
+            });
+        }
+        cache
+    }
+
+    /// The variant under `key`, if cached and its slot object is still the one the
+    /// index recorded. Store failures are misses (counted), bounded by the store's
+    /// timeouts; while the store is considered down, no call is made at all.
+    pub async fn get(&self, key: &VariantKey) -> Option<CachedVariant> {
+        let inner = &self.inner;
+        let hit = inner.lock().lookup(key, unix_now());
+        let Some(hit) = hit else {
+            inner.metrics.misses.inc();
+            return None;
+        };
+        inner.dirty.store(true, Ordering::Relaxed);
+        if !inner.allow() {
+            inner.metrics.bypassed.with_label_values(&["get"]).inc();
+            inner.metrics.misses.inc();
+            return None;
+        }
+        let fetched = inner
+            .store
+            .get_if_match(&slot_name(hit.slot), &hit.etag)
+            .await;
+        inner.record(fetched.as_ref().err());
+        match fetched {
+            Ok(Fetched::Match(bytes)) => {
+                inner.metrics.hits.inc();
+                Some(CachedVariant {
+                    bytes,
+                    format: hit.format,
+                })
+            }
+            Ok(Fetched::Mismatch | Fetched::Missing) => {
+                inner.metrics.etag_mismatches.inc();
+                inner.metrics.misses.inc();
+                let mut index = inner.lock();
+                index.invalidate(key, &hit.etag);
+                inner.gauges(&index);
+                None
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "slot cache read failed");
+                inner.metrics.store_errors.with_label_values(&["get"]).inc();
+                inner.metrics.misses.inc();
+                None
+            }
+        }
+    }
+
+    /// Caches a variant off the response path: reserves a slot (evicting if needed)
+    /// and writes it on a task spawned on the runtime the cache was opened in. Never
+    /// waits; callable from any thread (a worker thread too).
+    pub fn put(&self, key: VariantKey, bytes: Bytes, format: Format) -> Put {
+        let inner = &self.inner;
+        let count = |outcome: &str| inner.metrics.writes.with_label_values(&[outcome]).inc();
+        if bytes.len() as u64 > inner.settings.max_object_bytes.get() {
+            count("too_large");
+            return Put::TooLarge;
+        }
+        if inner.lock().contains(&key) {
+            return Put::Present;
+        }
+        if !inner.allow() {
+            inner.metrics.bypassed.with_label_values(&["put"]).inc();
+            count("unavailable");
+            return Put::Unavailable;
+        }
+        let Ok(permit) = inner.writes.clone().try_acquire_owned() else {
+            count("dropped");
+            return Put::Dropped;
+        };
+        let reserved = {
+            let mut index = inner.lock();
+            let reserved = index.reserve(key);
+            inner.gauges(&index);
+            reserved
+        };
+        let slot = match reserved {
+            Reserve::Present => return Put::Present,
+            Reserve::Full => {
+                count("full");
+                return Put::Full;
+            }
+            Reserve::Slot { slot, evicted } => {
+                if evicted.is_some() {
+                    inner.metrics.evictions.inc();
+                    inner.dirty.store(true, Ordering::Relaxed);
+                }
+                slot
+            }
+        };
+        let inner = self.inner.clone();
+        self.inner.runtime.spawn(async move {
+            let size = bytes.len() as u64;
+            let result = inner.store.put(&slot_name(slot), bytes).await;
+            inner.record(result.as_ref().err());
+            let mut index = inner.lock();
+            match result {
+                Ok(etag) => {
+                    let entry = Entry {
+                        key,
+                        etag,
+                        size,
+                        format,
+                        last_access: unix_now(),
+                        hits: 0,
+                    };
+                    index.commit(slot, entry);
+                    inner.dirty.store(true, Ordering::Relaxed);
+                    inner.metrics.writes.with_label_values(&["ok"]).inc();
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, slot, "slot cache write failed");
+                    index.abort(slot, &key);
+                    inner.metrics.writes.with_label_values(&["error"]).inc();
+                    inner.metrics.store_errors.with_label_values(&["put"]).inc();
+                }
+            }
+            inner.gauges(&index);
+            drop(index);
+            drop(permit);
+        });
+        Put::Queued
+    }
+
+    /// Waits until no write is in flight (each is bounded by the store's timeouts).
+    /// Puts made meanwhile are dropped: for shutdown and tests.
+    pub async fn settle(&self) {
+        let all = self.inner.settings.max_pending_writes.get();
+        // The semaphore is never closed, so this only waits.
+        let _permits = self.inner.writes.acquire_many(all).await;
+    }
+
+    /// Writes the index beside the slots if it changed since the last flush.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        let inner = &self.inner;
+        let _one_at_a_time = inner.flushing.lock().await;
+        if !inner.dirty.swap(false, Ordering::Relaxed) {
+            return Ok(());
+        }
+        let bytes = {
+            let index = inner.lock();
+            codec::encode(index.capacity(), index.entries())
+        };
+        match inner.store.put(INDEX_NAME, bytes.into()).await {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                inner.dirty.store(true, Ordering::Relaxed);
+                inner
+                    .metrics
+                    .store_errors
+                    .with_label_values(&["index_flush"])
+                    .inc();
+                Err(e)
+            }
+        }
+    }
+
+    /// Flushes the index every `flush_interval` until `shutdown` is cancelled, then
+    /// waits for pending writes and flushes once more.
+    pub fn spawn_flusher(&self, shutdown: CancellationToken) -> JoinHandle<()> {
+        let cache = self.clone();
+        let period = self
+            .inner
+            .settings
+            .flush_interval
+            .max(Duration::from_millis(10));
+        tokio::spawn(async move {
+            let start = tokio::time::Instant::now() + period;
+            let mut ticks = tokio::time::interval_at(start, period);
+            ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    _ = ticks.tick() => {
+                        if let Err(e) = cache.flush().await {
+                            tracing::warn!(error = %e, "slot cache index flush failed");
+                        }
+                    }
+                }
+            }
+            cache.settle().await;
+            if let Err(e) = cache.flush().await {
+                tracing::warn!(error = %e, "final slot cache index flush failed");
+            }
+        })
+    }
+
+    /// Slots holding or receiving a variant.
+    pub fn slots_used(&self) -> usize {
+        self.inner.lock().used()
+    }
+
+    /// Bytes of cached variants.
+    pub fn bytes(&self) -> u64 {
+        self.inner.lock().bytes()
+    }
+
+    /// The metrics this cache reports to.
+    pub fn metrics(&self) -> &CacheMetrics {
+        &self.inner.metrics
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, Index> {
+        // Every index operation leaves it consistent before it could panic; and a
+        // wrong entry could only cause misses (reads are ETag-checked).
+        self.index.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn breaker(&self) -> MutexGuard<'_, Breaker> {
+        self.breaker.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether the store may be called now (the breaker is closed or half-open).
+    fn allow(&self) -> bool {
+        self.breaker().allow(Instant::now())
+    }
+
+    /// Feeds a store call's outcome to the breaker: only a store that fails or does not
+    /// answer counts, not an object that is too large.
+    fn record(&self, error: Option<&StoreError>) {
+        match error {
+            None | Some(StoreError::TooLarge { .. }) => self.breaker().success(),
+            Some(StoreError::Timeout | StoreError::Unavailable(_)) => {
+                self.breaker().failure(Instant::now());
+            }
+        }
+    }
+
+    fn gauges(&self, index: &Index) {
+        self.metrics.slots_used.set(index.used() as i64);
+        self.metrics.bytes.set(index.bytes() as i64);
+    }
+}
+
+impl fmt::Debug for SlotCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let index = self.inner.lock();
+        f.debug_struct("SlotCache")
+            .field("store", &self.inner.store)
+            .field("slots", &index.capacity())
+            .field("used", &index.used())
+            .finish_non_exhaustive()
+    }
+}

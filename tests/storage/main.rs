@@ -1,0 +1,11 @@
+//! Integration tests of storage: the slot stores and the slot cache against a local
+//! directory and a real Garage, and the S3 source against Garage. Each Garage test
+//! starts its own node (`tests/common/garage.rs`) and fails if Garage is missing.
+
+#[path = "../common/garage.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod garage;
+
+mod outage;
+mod s3_source;
+mod suite;

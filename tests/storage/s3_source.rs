@@ -1,0 +1,121 @@
+//! The S3 source against Garage: reads, missing and forbidden objects, revalidation of
+//! versions with injected time.
+
+use crate::garage::Garage;
+use std::time::{Duration, Instant};
+use vignette::s3::S3Client;
+use vignette::source::{Buckets, S3Source, S3SourceSettings, SourceError};
+
+async fn upload(client: &S3Client, bucket: &str, key: &str, body: &[u8]) {
+    client
+        .sdk()
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(body.to_vec().into())
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn reads_versions_and_prefixes_and_refuses_missing_or_forbidden() {
+    let garage = Garage::start();
+    let (client, metrics) = garage.client();
+    let images = garage.var("VIGNETTE_S3_BUCKET").to_owned();
+    upload(&client, &images, "a/cat.jpg", b"0123456789").await;
+    upload(&client, &images, "empty.png", b"").await;
+
+    let single = S3Source::new(
+        client.clone(),
+        S3SourceSettings::new(Buckets::Single(images.clone())),
+    );
+    let meta = single.stat("a/cat.jpg").await.unwrap();
+    assert_eq!(meta.size, 10);
+    assert!(!meta.version.is_empty());
+    assert_eq!(
+        &single.read("a/cat.jpg", 10).await.unwrap()[..],
+        b"0123456789"
+    );
+    assert_eq!(
+        &single.read_prefix("a/cat.jpg", 4).await.unwrap()[..],
+        b"0123"
+    );
+    assert_eq!(
+        &single.read_prefix("a/cat.jpg", 100).await.unwrap()[..],
+        b"0123456789"
+    );
+    assert!(single.read_prefix("empty.png", 4).await.unwrap().is_empty());
+    assert!(matches!(
+        single.read("a/cat.jpg", 9).await,
+        Err(SourceError::TooLarge { size: 10, limit: 9 })
+    ));
+    for missing in ["nope.jpg", "a/", ""] {
+        assert!(
+            matches!(single.stat(missing).await, Err(SourceError::NotFound(_))),
+            "{missing:?}"
+        );
+        assert!(matches!(
+            single.read(missing, 10).await,
+            Err(SourceError::NotFound(_))
+        ));
+    }
+    assert!(matches!(
+        single.read_prefix("nope.jpg", 4).await,
+        Err(SourceError::NotFound(_))
+    ));
+
+    // A bucket the key may not read, listed or not, is never a server error.
+    garage.cli(&["bucket", "create", "private"]);
+    let allow = Buckets::Allowlist(vec![images.clone(), "private".into(), "ghost".into()]);
+    let multi = S3Source::new(client.clone(), S3SourceSettings::new(allow));
+    assert_eq!(
+        &multi
+            .read(&format!("{images}/a/cat.jpg"), 10)
+            .await
+            .unwrap()[..],
+        b"0123456789"
+    );
+    for id in [
+        "private/x.jpg",
+        "ghost/x.jpg",
+        "vignette-cache/x.jpg",
+        "a/cat.jpg",
+        "noslash",
+    ] {
+        let err = multi.stat(id).await.unwrap_err();
+        assert!(
+            matches!(err, SourceError::NotFound(_) | SourceError::Forbidden(_)),
+            "{id}: {err:?}"
+        );
+    }
+    assert_eq!(
+        metrics.count("get", "timeout") + metrics.count("head", "timeout"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_replaced_object_gets_a_new_version_after_the_interval() {
+    let garage = Garage::start();
+    let (client, metrics) = garage.client();
+    let images = garage.var("VIGNETTE_S3_BUCKET").to_owned();
+    upload(&client, &images, "cat.jpg", b"old").await;
+    let settings = S3SourceSettings {
+        revalidate: Duration::from_secs(60),
+        ..S3SourceSettings::new(Buckets::Single(images.clone()))
+    };
+    let source = S3Source::new(client.clone(), settings);
+    let t0 = Instant::now();
+    let old = source.stat_at("cat.jpg", t0).await.unwrap().version;
+    upload(&client, &images, "cat.jpg", b"new bytes").await;
+    let s = Duration::from_secs;
+    assert_eq!(
+        source.stat_at("cat.jpg", t0 + s(59)).await.unwrap().version,
+        old
+    );
+    assert_eq!(metrics.count("head", "ok"), 1, "answered from memory");
+    let new = source.stat_at("cat.jpg", t0 + s(60)).await.unwrap();
+    assert_ne!(new.version, old);
+    assert_eq!((new.size, metrics.count("head", "ok")), (9, 2));
+}
