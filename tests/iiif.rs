@@ -345,6 +345,7 @@ async fn error_statuses() {
         ("nope.png/full/max/0/default.jpg", 404),
         ("nope.png/info.json", 404),
         ("a%2Fb/full/max/0/default.jpg", 404),
+        ("a/b/full/max/0/default.jpg", 404),
         ("..%2F..%2Fetc%2Fpasswd/full/max/0/default.jpg", 404),
         ("%2Fetc%2Fpasswd/info.json", 404),
         ("sub%2F..%2Fgrid.png/info.json", 404),
@@ -380,6 +381,9 @@ async fn identifiers_may_name_nested_files_and_encoded_characters() {
     assert_eq!((img.width, img.height), (20, 10));
     let img = image(&s, "grid%2Epng/full/10,/0/default.png").await;
     assert_eq!(img.width, 10);
+    // Unencoded slashes work too, and extensions may be left out.
+    let img = image(&s, "sub/nested/full/max/0/default.png").await;
+    assert_eq!((img.width, img.height), (20, 10));
     s.stop().await;
 }
 

@@ -16,6 +16,7 @@ mod decode;
 mod encode;
 mod exif;
 mod header;
+mod libavif;
 mod orientation;
 mod pipeline;
 mod quality;

@@ -9,6 +9,9 @@ use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 use tokio::io::AsyncReadExt;
 
+/// Extensions tried, in order, when an identifier names no file as it is.
+const EXTENSIONS: [&str; 6] = [".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif"];
+
 /// Images under one directory.
 #[derive(Debug, Clone)]
 pub struct LocalSource {
@@ -50,16 +53,24 @@ impl LocalSource {
                 _ => return Err(not_found()),
             }
         }
-        // Symlinks are followed, then the real path must still be inside the root.
-        let real = self
-            .root
-            .join(rel)
-            .canonicalize()
-            .map_err(|_| not_found())?;
-        if !real.starts_with(self.root.as_path()) || !real.is_file() {
-            return Err(not_found());
-        }
-        Ok(real)
+        // The exact name first, then with an image extension: identifiers are often
+        // extensionless (the IIIF validator's image is `67352ccc-…` for a `.png` file).
+        let exact = self.root.join(rel);
+        std::iter::once(exact.clone())
+            .chain(EXTENSIONS.iter().map(|ext| {
+                let mut p = exact.clone().into_os_string();
+                p.push(ext);
+                PathBuf::from(p)
+            }))
+            .find_map(|candidate| self.inside(&candidate))
+            .ok_or_else(not_found)
+    }
+
+    /// The real path of `candidate` if it is a regular file inside the root. Symlinks are
+    /// followed, then the real path must still be inside the root.
+    fn inside(&self, candidate: &Path) -> Option<PathBuf> {
+        let real = candidate.canonicalize().ok()?;
+        (real.starts_with(self.root.as_path()) && real.is_file()).then_some(real)
     }
 
     /// Size and a version made of size and modification time.
@@ -156,6 +167,9 @@ mod tests {
         assert_eq!(&src.read("a.jpg", 100).await.unwrap()[..], b"hello");
         assert_eq!(&src.read("sub/b.jpg", 100).await.unwrap()[..], b"nested");
         assert_eq!(&src.read("inside.jpg", 100).await.unwrap()[..], b"hello");
+        // Extensionless identifiers find the image.
+        assert_eq!(&src.read("a", 100).await.unwrap()[..], b"hello");
+        assert_eq!(&src.read("sub/b", 100).await.unwrap()[..], b"nested");
         assert_eq!(&src.read_prefix("a.jpg", 2).await.unwrap()[..], b"he");
         assert_eq!(src.stat("a.jpg").await.unwrap().size, 5);
     }
@@ -171,6 +185,7 @@ mod tests {
             "./a.jpg",
             abs.to_str().unwrap(),
             "link.jpg",
+            "link",
             ".hidden",
             "sub",
             "a.jpg\0",

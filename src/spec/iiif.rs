@@ -27,33 +27,41 @@ fn decode(segment: &str) -> Result<String, SpecError> {
         .map_err(|_| malformed("path segment is not valid UTF-8 once percent-decoded"))
 }
 
-/// Parses the raw path that follows `/iiif/3/`. Slashes inside identifiers must be
-/// percent-encoded (`%2F`), as the specification requires; the decoded identifier is
-/// returned as is and the source decides whether it names anything.
+/// Parses the raw path that follows `/iiif/3/`. The specification asks clients to encode
+/// slashes inside identifiers (`%2F`); unencoded ones are accepted too (the identifier is
+/// then everything before the last four segments, or before `info.json`), so that
+/// `photos/2024/a.jpg` works either way. The decoded identifier is returned as is; the
+/// source decides whether it names anything.
 pub fn parse_path(raw: &str) -> Result<IiifRequest, SpecError> {
     let segments: Vec<&str> = raw.split('/').collect();
-    let identifier = || -> Result<String, SpecError> {
-        let id = decode(segments[0])?;
+    let n = segments.len();
+    let identifier = |segs: &[&str]| -> Result<String, SpecError> {
+        let parts = segs
+            .iter()
+            .map(|s| decode(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let id = parts.join("/");
         if id.is_empty() {
             return Err(malformed("empty identifier"));
         }
         Ok(id)
     };
-    match segments.len() {
+    if n >= 2 && segments[n - 1] == "info.json" {
+        return Ok(IiifRequest::Info {
+            identifier: identifier(&segments[..n - 1])?,
+        });
+    }
+    match n {
         1 => Ok(IiifRequest::Base {
-            identifier: identifier()?,
+            identifier: identifier(&segments)?,
         }),
-        2 if segments[1] == "info.json" => Ok(IiifRequest::Info {
-            identifier: identifier()?,
-        }),
-        5 => {
-            let identifier = identifier()?;
-            let spec = parse_segments(&segments[1..])?;
+        5.. => {
+            let identifier = identifier(&segments[..n - 4])?;
+            let spec = parse_segments(&segments[n - 4..])?;
             Ok(IiifRequest::Image { identifier, spec })
         }
         _ => Err(malformed(
-            "expected {identifier}/info.json or {identifier}/{region}/{size}/{rotation}/{quality}.{format} \
-             (slashes in identifiers must be encoded as %2F)",
+            "expected {identifier}/info.json or {identifier}/{region}/{size}/{rotation}/{quality}.{format}",
         )),
     }
 }
@@ -346,7 +354,16 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(parse_path("a/b/full/max/0/default.jpg").is_err());
+        match parse_path("a/b%20c/full/max/0/default.jpg").unwrap() {
+            IiifRequest::Image { identifier, .. } => assert_eq!(identifier, "a/b c"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            parse_path("a/b/info.json").unwrap(),
+            IiifRequest::Info {
+                identifier: "a/b".into()
+            }
+        );
         assert!(parse_path("a/full/max").is_err());
         assert!(parse_path("/info.json").is_err());
         assert!(parse_path("%FF/info.json").is_err());

@@ -200,8 +200,12 @@ fn resolve_size(
                 return Err(invalid("size must be at least 1x1"));
             }
             let mut scale = (w as f64 / rw as f64).min(h as f64 / rh as f64);
-            if !upscale {
-                scale = scale.min(1.0);
+            // A box larger than the region in both directions asks for upscaling: the
+            // IIIF validator (size_noup) expects `!w,h` to refuse it without `^`.
+            if !upscale && scale > 1.0 {
+                return Err(invalid(format!(
+                    "!{w},{h} would upscale the region {rw}x{rh}; prefix it with ^ to upscale"
+                )));
             }
             scale = scale.min(limit_scale(rw, rh, limits));
             let (ow, oh) = scaled_within(rw, rh, scale, limits);
@@ -349,9 +353,10 @@ mod tests {
             size_of("full/!500,500/0/default.jpg", 1000, 600),
             (500, 300)
         );
+        // One side of the box smaller than the region: no upscaling needed.
         assert_eq!(
-            size_of("full/!2000,2000/0/default.jpg", 1000, 600),
-            (1000, 600)
+            size_of("full/!2000,300/0/default.jpg", 1000, 600),
+            (500, 300)
         );
         assert_eq!(
             size_of("full/^!2000,2000/0/default.jpg", 1000, 600),
@@ -370,6 +375,7 @@ mod tests {
     #[test]
     fn upscaling_needs_caret() {
         for p in [
+            "full/!2000,2000/0/default.jpg",
             "full/1001,/0/default.jpg",
             "full/,601/0/default.jpg",
             "full/pct:101/0/default.jpg",

@@ -1,34 +1,24 @@
-//! AVIF decoding with libavif (libaom's AV1 decoder). The safe binding always returns 8-bit
-//! RGBA; a fully opaque alpha channel is dropped again so that opaque images stay RGB.
-//! The orientation (`irot`/`imir`) comes from our own header parser, since libavif leaves
-//! applying it to the caller.
+//! AVIF decoding with libavif and libaom's AV1 decoder, bounded by the header's size so
+//! that a stream claiming more than its container is refused before allocation. A fully
+//! opaque alpha channel is dropped so that opaque images stay RGB. The orientation
+//! (`irot`/`imir`) comes from our own header parser; libavif leaves applying it to us.
 
 use super::{Decoded, plain};
 use crate::render::RenderError;
+use crate::render::header::Header;
+use crate::render::libavif;
 use crate::render::raster::{Layout, Raster};
 
-pub(super) fn decode(bytes: &[u8]) -> Result<Decoded, RenderError> {
-    let image = libavif::decode(bytes)
+pub(super) fn decode(
+    bytes: &[u8],
+    header: &Header,
+    max_pixels: u64,
+) -> Result<Decoded, RenderError> {
+    let side = header.width.max(header.height);
+    let pixels = (header.width as u64 * header.height as u64).min(max_pixels);
+    let rgba = libavif::decode_rgba(bytes, pixels, side)
         .map_err(|e| RenderError::Corrupt(format!("invalid AVIF data: {e}")))?;
-    let (w, h) = (image.width(), image.height());
-    let rgba = libavif::RgbPixels::from(&image);
-    drop(image);
-    let data: &[u8] = &rgba;
-    let row = w as usize * 4;
-    let stride = if h == 0 { 0 } else { data.len() / h as usize };
-    if stride < row || w == 0 {
-        return Err(RenderError::Corrupt(
-            "AVIF decoder returned no pixels".into(),
-        ));
-    }
-    let pixels = if stride == row {
-        data.to_vec()
-    } else {
-        data.chunks_exact(stride)
-            .flat_map(|r| r[..row].iter().copied())
-            .collect()
-    };
-    drop(rgba);
-    let raster = Raster::new(w, h, Layout::Rgba, pixels)?.without_opaque_alpha();
+    let raster =
+        Raster::new(rgba.width, rgba.height, Layout::Rgba, rgba.pixels)?.without_opaque_alpha();
     Ok(plain(raster))
 }

@@ -40,7 +40,7 @@ pub(crate) fn decode(
         SourceFormat::Png => png::decode(bytes)?,
         SourceFormat::Gif => gif::decode(bytes, max_pixels)?,
         SourceFormat::Webp => webp::decode(bytes, header)?,
-        SourceFormat::Avif => avif::decode(bytes)?,
+        SourceFormat::Avif => avif::decode(bytes, header, max_pixels)?,
     };
     // The decoder must agree with the header the limits were checked against (JPEG may be
     // smaller because of shrink-on-load, never larger).

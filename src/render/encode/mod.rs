@@ -12,11 +12,9 @@ use super::raster::Raster;
 use super::{EncodeSettings, RenderError};
 use crate::spec::{Format, SpecError};
 
-/// Whether the encoder for `format` keeps an alpha channel. JPEG cannot; AVIF could, but
-/// the safe libavif binding has no way to pass an alpha plane, so AVIF output is flattened
-/// onto white for now.
+/// Whether the encoder for `format` keeps an alpha channel (all but JPEG).
 pub(crate) fn keeps_alpha(format: Format) -> bool {
-    matches!(format, Format::Png | Format::Webp | Format::Gif)
+    format.supports_alpha()
 }
 
 /// Refuses output sizes the format cannot represent, before any work is done.

@@ -1,0 +1,323 @@
+//! The only `unsafe` code of vignette: a small binding over libavif (built with libaom)
+//! for AVIF decoding and encoding.
+//!
+//! Why not the safe `libavif` crate: its encoder never allocates an alpha plane, so AVIF
+//! output lost transparency, and its decoder sets no size limits, so a crafted AV1 stream
+//! could make libaom allocate far more than the header promised. Both need fields the
+//! safe API does not expose. Why libaom and not rav1e (ravif): at thumbnail sizes libaom
+//! speed 8 encodes several times faster for similar bytes (see docs/performance.md).
+//!
+//! Every libavif object lives in a guard that frees it on drop; every call's result is
+//! checked; buffers handed to C are Rust slices that outlive the call.
+#![allow(unsafe_code)]
+
+use libavif_sys as sys;
+use std::ffi::CStr;
+
+/// A libavif error, as its own message.
+#[derive(Debug)]
+pub(crate) struct AvifError(String);
+
+impl std::fmt::Display for AvifError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn check(result: sys::avifResult, what: &str) -> Result<(), AvifError> {
+    if result == sys::AVIF_RESULT_OK {
+        return Ok(());
+    }
+    // SAFETY: avifResultToString returns a static, NUL-terminated string for any value.
+    let msg = unsafe { CStr::from_ptr(sys::avifResultToString(result)) };
+    Err(AvifError(format!("{what}: {}", msg.to_string_lossy())))
+}
+
+struct Image(*mut sys::avifImage);
+impl Drop for Image {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from avifImageCreate*/ and is destroyed once.
+        unsafe { sys::avifImageDestroy(self.0) }
+    }
+}
+
+struct Decoder(*mut sys::avifDecoder);
+impl Drop for Decoder {
+    fn drop(&mut self) {
+        // SAFETY: created by avifDecoderCreate, destroyed once.
+        unsafe { sys::avifDecoderDestroy(self.0) }
+    }
+}
+
+struct Encoder(*mut sys::avifEncoder);
+impl Drop for Encoder {
+    fn drop(&mut self) {
+        // SAFETY: created by avifEncoderCreate, destroyed once.
+        unsafe { sys::avifEncoderDestroy(self.0) }
+    }
+}
+
+struct RwData(sys::avifRWData);
+impl Drop for RwData {
+    fn drop(&mut self) {
+        // SAFETY: filled by libavif (or still empty, which avifRWDataFree accepts).
+        unsafe { sys::avifRWDataFree(&mut self.0) }
+    }
+}
+
+struct RgbPixels(sys::avifRGBImage);
+impl Drop for RgbPixels {
+    fn drop(&mut self) {
+        // SAFETY: pixels allocated by avifRGBImageAllocatePixels (or null).
+        unsafe { sys::avifRGBImageFreePixels(&mut self.0) }
+    }
+}
+
+/// A decoded AVIF: 8-bit RGBA, tightly packed.
+#[derive(Debug)]
+pub(crate) struct Rgba {
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+    pub(crate) pixels: Vec<u8>,
+}
+
+/// Decodes the primary image of `bytes` into 8-bit RGBA, refusing frames of more than
+/// `max_pixels` pixels or `max_side` pixels on a side before libaom allocates them.
+pub(crate) fn decode_rgba(bytes: &[u8], max_pixels: u64, max_side: u32) -> Result<Rgba, AvifError> {
+    // SAFETY: avifDecoderCreate returns an owned decoder or null.
+    let decoder = Decoder(unsafe { sys::avifDecoderCreate() });
+    if decoder.0.is_null() {
+        return Err(AvifError("out of memory".into()));
+    }
+    // SAFETY: decoder.0 is valid; plain field writes.
+    unsafe {
+        let d = &mut *decoder.0;
+        d.maxThreads = 1;
+        d.ignoreExif = 1;
+        d.ignoreXMP = 1;
+        d.imageSizeLimit = max_pixels.min(u32::MAX as u64) as u32;
+        d.imageDimensionLimit = max_side;
+        d.imageCountLimit = 1;
+    }
+    // SAFETY: returns an owned empty image or null.
+    let image = Image(unsafe { sys::avifImageCreateEmpty() });
+    if image.0.is_null() {
+        return Err(AvifError("out of memory".into()));
+    }
+    // SAFETY: decoder and image are valid; `bytes` outlives the call and libavif only
+    // reads `bytes.len()` bytes from it.
+    check(
+        unsafe { sys::avifDecoderReadMemory(decoder.0, image.0, bytes.as_ptr(), bytes.len()) },
+        "decode",
+    )?;
+    let mut rgb = RgbPixels(sys::avifRGBImage::default());
+    // SAFETY: image.0 holds a decoded image; rgb is a plain struct that SetDefaults fills.
+    unsafe {
+        sys::avifRGBImageSetDefaults(&mut rgb.0, image.0);
+    }
+    rgb.0.format = sys::AVIF_RGB_FORMAT_RGBA;
+    rgb.0.depth = 8;
+    rgb.0.maxThreads = 1;
+    let (w, h) = (rgb.0.width, rgb.0.height);
+    if w == 0 || h == 0 || (w as u64) * (h as u64) > max_pixels {
+        return Err(AvifError(format!("decoded frame {w}x{h} is out of bounds")));
+    }
+    // SAFETY: rgb was set up for image.0; AllocatePixels allocates rowBytes × height.
+    check(
+        unsafe { sys::avifRGBImageAllocatePixels(&mut rgb.0) },
+        "allocate",
+    )?;
+    // SAFETY: both images are valid and sized alike by SetDefaults.
+    check(
+        unsafe { sys::avifImageYUVToRGB(image.0, &mut rgb.0) },
+        "convert",
+    )?;
+    let row = w as usize * 4;
+    let stride = rgb.0.rowBytes as usize;
+    if stride < row || rgb.0.pixels.is_null() {
+        return Err(AvifError("unexpected pixel layout".into()));
+    }
+    // SAFETY: libavif allocated `stride * h` bytes at `pixels`; we read within them while
+    // `rgb` is alive.
+    let all = unsafe { std::slice::from_raw_parts(rgb.0.pixels, stride * h as usize) };
+    let mut pixels = Vec::with_capacity(row * h as usize);
+    for r in all.chunks_exact(stride) {
+        pixels.extend_from_slice(&r[..row]);
+    }
+    Ok(Rgba {
+        width: w,
+        height: h,
+        pixels,
+    })
+}
+
+/// Pixels to encode: 8-bit, tightly packed.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Pixels<'a> {
+    /// One grey channel (encoded as 4:0:0).
+    Gray(&'a [u8]),
+    /// RGB (4:2:0).
+    Rgb(&'a [u8]),
+    /// RGB with straight alpha (4:2:0 plus an alpha plane).
+    Rgba(&'a [u8]),
+}
+
+/// Encodes one still image with libaom: `quality` 0–100, `speed` 0–10, one thread.
+pub(crate) fn encode(
+    width: u32,
+    height: u32,
+    pixels: Pixels<'_>,
+    quality: u8,
+    speed: u8,
+) -> Result<Vec<u8>, AvifError> {
+    let (data, channels, format, rgb_format, planes) = match pixels {
+        Pixels::Gray(d) => (
+            d,
+            1,
+            sys::AVIF_PIXEL_FORMAT_YUV400,
+            sys::AVIF_RGB_FORMAT_RGB,
+            sys::AVIF_PLANES_YUV,
+        ),
+        Pixels::Rgb(d) => (
+            d,
+            3,
+            sys::AVIF_PIXEL_FORMAT_YUV420,
+            sys::AVIF_RGB_FORMAT_RGB,
+            sys::AVIF_PLANES_YUV,
+        ),
+        Pixels::Rgba(d) => (
+            d,
+            4,
+            sys::AVIF_PIXEL_FORMAT_YUV420,
+            sys::AVIF_RGB_FORMAT_RGBA,
+            sys::AVIF_PLANES_ALL,
+        ),
+    };
+    let expected = (width as usize)
+        .checked_mul(height as usize)
+        .and_then(|n| n.checked_mul(channels))
+        .ok_or_else(|| AvifError("image too large".into()))?;
+    if width == 0 || height == 0 || data.len() != expected {
+        return Err(AvifError("pixel buffer does not match its size".into()));
+    }
+    // SAFETY: returns an owned image or null.
+    let image = Image(unsafe { sys::avifImageCreate(width, height, 8, format) });
+    if image.0.is_null() {
+        return Err(AvifError("out of memory".into()));
+    }
+    // SAFETY: image.0 is valid; full range keeps 0/255 exact for grey and bitonal output.
+    unsafe { (*image.0).yuvRange = sys::AVIF_RANGE_FULL };
+    // SAFETY: image.0 is valid.
+    check(
+        unsafe { sys::avifImageAllocatePlanes(image.0, planes as _) },
+        "allocate",
+    )?;
+    if let Pixels::Gray(gray) = pixels {
+        // With full range and identity-free 4:0:0, Y is the grey value: copy the rows.
+        // SAFETY: the Y plane holds `height` rows of `yRowBytes >= width` bytes.
+        unsafe {
+            let img = &*image.0;
+            let stride = img.yuvRowBytes[0] as usize;
+            let plane = std::slice::from_raw_parts_mut(img.yuvPlanes[0], stride * height as usize);
+            for (dst, src) in plane
+                .chunks_exact_mut(stride)
+                .zip(gray.chunks_exact(width as usize))
+            {
+                dst[..width as usize].copy_from_slice(src);
+            }
+        }
+    } else {
+        let mut rgb = sys::avifRGBImage::default();
+        // SAFETY: plain struct filled from a valid image.
+        unsafe { sys::avifRGBImageSetDefaults(&mut rgb, image.0) };
+        rgb.format = rgb_format;
+        rgb.depth = 8;
+        rgb.maxThreads = 1;
+        rgb.rowBytes = width * channels as u32;
+        // libavif only reads through this pointer (RGBToYUV takes a const image).
+        rgb.pixels = data.as_ptr() as *mut u8;
+        // SAFETY: `data` holds rowBytes × height bytes and outlives the call.
+        check(unsafe { sys::avifImageRGBToYUV(image.0, &rgb) }, "convert")?;
+    }
+    // SAFETY: returns an owned encoder or null.
+    let encoder = Encoder(unsafe { sys::avifEncoderCreate() });
+    if encoder.0.is_null() {
+        return Err(AvifError("out of memory".into()));
+    }
+    // SAFETY: plain field writes on a valid encoder.
+    unsafe {
+        let e = &mut *encoder.0;
+        e.maxThreads = 1;
+        e.speed = speed.min(10) as i32;
+        e.quality = quality.min(100) as i32;
+        // Alpha edges matter more than chroma: keep them a little sharper.
+        e.qualityAlpha = (quality as i32 + 15).min(100);
+    }
+    let mut out = RwData(sys::avifRWData::default());
+    // SAFETY: encoder and image are valid; out receives an allocation freed by RwData.
+    check(
+        unsafe { sys::avifEncoderWrite(encoder.0, image.0, &mut out.0) },
+        "encode",
+    )?;
+    if out.0.data.is_null() || out.0.size == 0 {
+        return Err(AvifError("encoder wrote nothing".into()));
+    }
+    // SAFETY: libavif wrote `size` bytes at `data`, owned by `out` until it drops.
+    Ok(unsafe { std::slice::from_raw_parts(out.0.data, out.0.size) }.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rgba_round_trip_keeps_alpha() {
+        let (w, h) = (32u32, 16u32);
+        let mut px = Vec::new();
+        for _y in 0..h {
+            for x in 0..w {
+                px.extend_from_slice(if x < 16 {
+                    &[200, 30, 30, 255]
+                } else {
+                    &[0, 0, 0, 0]
+                });
+            }
+        }
+        let bytes = encode(w, h, Pixels::Rgba(&px), 80, 10).unwrap();
+        let back = decode_rgba(&bytes, 1 << 20, 1 << 14).unwrap();
+        assert_eq!((back.width, back.height), (w, h));
+        let at = |x: usize, y: usize| &back.pixels[(y * w as usize + x) * 4..][..4];
+        assert_eq!(at(4, 8)[3], 255);
+        assert_eq!(at(28, 8)[3], 0);
+        assert!((at(4, 8)[0] as i32 - 200).abs() < 12, "{:?}", at(4, 8));
+    }
+
+    #[test]
+    fn gray_stays_gray_and_exact_at_the_extremes() {
+        let px: Vec<u8> = (0..64 * 8)
+            .map(|i| if i % 64 < 32 { 0 } else { 255 })
+            .collect();
+        let bytes = encode(64, 8, Pixels::Gray(&px), 90, 10).unwrap();
+        let back = decode_rgba(&bytes, 1 << 20, 1 << 14).unwrap();
+        let p = &back.pixels[(4 * 64 + 2) * 4..][..4];
+        assert!(p[0] < 8 && p[0] == p[1] && p[1] == p[2], "{p:?}");
+        let p = &back.pixels[(4 * 64 + 60) * 4..][..4];
+        assert!(p[0] > 247 && p[0] == p[1] && p[1] == p[2], "{p:?}");
+    }
+
+    #[test]
+    fn limits_refuse_before_decoding() {
+        let px = vec![128u8; 64 * 64 * 3];
+        let bytes = encode(64, 64, Pixels::Rgb(&px), 50, 10).unwrap();
+        assert!(decode_rgba(&bytes, 64 * 64 - 1, 1 << 14).is_err());
+        assert!(decode_rgba(&bytes, 1 << 20, 63).is_err());
+        assert!(decode_rgba(&bytes[..bytes.len() / 2], 1 << 20, 1 << 14).is_err());
+        assert!(decode_rgba(b"not an avif", 1 << 20, 1 << 14).is_err());
+    }
+
+    #[test]
+    fn mismatched_buffers_are_refused() {
+        assert!(encode(4, 4, Pixels::Rgb(&[0; 47]), 50, 10).is_err());
+        assert!(encode(0, 4, Pixels::Gray(&[]), 50, 10).is_err());
+    }
+}
