@@ -11,7 +11,10 @@
 //! * `pool`: the fixed worker threads, the bounded queue, the CoDel-style admission
 //!   controller and the hydration queue.
 //! * `render`: the synchronous CPU pipeline, run only on the pool's threads.
-//! * `source`: where source bytes come from (a local directory, S3).
+//! * `cache`: the slot cache of rendered variants (a bucket or a directory), its index
+//!   and eviction policy.
+//! * `source`: where source bytes come from (a local directory, S3 buckets).
+//! * `s3`: the S3 client (Garage), credentials and S3 metrics shared by both.
 //! * `cache`: the slot cache of rendered variants (S3 bucket or local directory).
 //! * `s3`: the S3 client shared by the S3 source and the S3 slot store.
 //! * `error`: the one place that maps errors to HTTP statuses.
@@ -43,7 +46,8 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
 
 /// Serves the public and admin routers until `shutdown` resolves, then drains: readiness
 /// fails, in-flight requests get up to the configured grace period, the worker pool
-/// finishes its queue and stops.
+/// finishes its queue and stops, pending cache writes land and the cache index is
+/// flushed.
 pub async fn run(
     listener: TcpListener,
     admin_listener: TcpListener,
@@ -71,6 +75,7 @@ pub async fn run(
     let _ = admin.await;
     let pool = state.pool.clone();
     let _ = tokio::task::spawn_blocking(move || pool.shutdown()).await;
+    state.close_cache().await;
     tracing::info!("stopped");
     Ok(())
 }

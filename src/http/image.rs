@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::flight::Joined;
 use crate::flight::job::RenderJob;
 use crate::render::Rendered;
-use crate::spec::Spec;
+use crate::spec::{Format, Spec};
 use crate::spec::key::VariantKey;
 use crate::state::AppState;
 use axum::body::Body;
@@ -38,6 +38,9 @@ pub(super) async fn serve(
         success_headers(state, resp.headers_mut(), &etag, &canonical);
         return resp;
     }
+    if let Some(hit) = state.cache.get(&key).await {
+        return image_response(state, hit.bytes, hit.format, &etag, &canonical, "hit");
+    }
     let waiter = match state.flights.join(key) {
         Joined::Follower(waiter) => {
             state.metrics.coalesced.inc();
@@ -52,18 +55,33 @@ pub(super) async fn serve(
         }
     };
     match waiter.outcome().await {
-        Ok(rendered) => {
-            let mut resp = Response::new(body_of(rendered.clone()));
-            let h = resp.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(rendered.format.media_type()),
-            );
-            success_headers(state, h, &etag, &canonical);
-            resp
-        }
+        Ok(rendered) => image_response(
+            state,
+            Rendered::shared_bytes(&rendered),
+            rendered.format,
+            &etag,
+            &canonical,
+            "miss",
+        ),
         Err(e) => e.as_ref().into_response(),
     }
+}
+
+/// A `200` with the variant's bytes. `X-Cache` says whether the slot cache answered.
+fn image_response(
+    state: &AppState,
+    bytes: Bytes,
+    format: Format,
+    etag: &str,
+    canonical: &str,
+    cache: &'static str,
+) -> Response {
+    let mut resp = Response::new(Body::from(bytes));
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.media_type()));
+    h.insert("x-cache", HeaderValue::from_static(cache));
+    success_headers(state, h, etag, canonical);
+    resp
 }
 
 /// Headers of a successful image response (and of its `304`).
@@ -92,16 +110,6 @@ fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
         .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
 }
 
-/// The rendered bytes as a body, without copying them.
-fn body_of(rendered: Arc<Rendered>) -> Body {
-    struct Owner(Arc<Rendered>);
-    impl AsRef<[u8]> for Owner {
-        fn as_ref(&self) -> &[u8] {
-            &self.0.bytes
-        }
-    }
-    Body::from(Bytes::from_owner(Owner(rendered)))
-}
 
 #[cfg(test)]
 mod tests {

@@ -32,7 +32,7 @@ pub async fn start_with(fill: impl FnOnce(&Path), tweak: impl FnOnce(&mut Settin
     let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let admin_base = format!("http://{}", admin.local_addr().unwrap());
-    let state = AppState::new(settings, Metrics::new()).expect("state");
+    let state = AppState::build(settings, Metrics::new()).await.expect("state");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(vignette::run(listener, admin, state.clone(), async move {
         let _ = rx.await;
