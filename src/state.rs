@@ -72,29 +72,55 @@ impl AppState {
             if let Some(t) = timeout {
                 s3.timeout = t;
             }
-            S3Client::new(&s3, s3_metrics.clone().expect("S3 metrics exist with S3 settings"))
+            S3Client::new(
+                &s3,
+                s3_metrics
+                    .clone()
+                    .expect("S3 metrics exist with S3 settings"),
+            )
         };
         let source = match (&settings.source, &settings.s3) {
-            (SourceChoice::S3(src), Some(s3)) => Source::S3(S3Source::new(client(s3, None), src.clone())),
+            (SourceChoice::S3(src), Some(s3)) => {
+                Source::S3(S3Source::new(client(s3, None), src.clone()))
+            }
             _ => Source::Local(LocalSource::new(&settings.images_dir).map_err(|e| {
                 io::Error::new(
                     e.kind(),
-                    format!("images directory {} (--images-dir): {e}", settings.images_dir.display()),
+                    format!(
+                        "images directory {} (--images-dir): {e}",
+                        settings.images_dir.display()
+                    ),
                 )
             })?),
         };
         let store: Arc<dyn SlotStore> = match (&settings.cache.store, &settings.s3) {
-            (CacheStoreChoice::S3 { bucket, prefix, timeout }, Some(s3)) => {
-                Arc::new(S3Store::new(client(s3, Some(*timeout)), bucket.clone(), prefix.clone()))
-            }
+            (
+                CacheStoreChoice::S3 {
+                    bucket,
+                    prefix,
+                    timeout,
+                },
+                Some(s3),
+            ) => Arc::new(S3Store::new(
+                client(s3, Some(*timeout)),
+                bucket.clone(),
+                prefix.clone(),
+            )),
             (CacheStoreChoice::Dir(dir), _) => Arc::new(LocalDirStore::new(dir).map_err(|e| {
-                io::Error::new(e.kind(), format!("cache directory {} (--cache-dir): {e}", dir.display()))
+                io::Error::new(
+                    e.kind(),
+                    format!("cache directory {} (--cache-dir): {e}", dir.display()),
+                )
             })?),
             (CacheStoreChoice::S3 { .. }, None) => {
-                return Err(io_error("cache", "a cache bucket needs VIGNETTE_S3_ENDPOINT"));
+                return Err(io_error(
+                    "cache",
+                    "a cache bucket needs VIGNETTE_S3_ENDPOINT",
+                ));
             }
         };
-        let cache_metrics = CacheMetrics::new(&metrics.registry).map_err(|e| io_error("metrics", e))?;
+        let cache_metrics =
+            CacheMetrics::new(&metrics.registry).map_err(|e| io_error("metrics", e))?;
         let cache = SlotCache::open(store, settings.cache.settings.clone(), cache_metrics).await;
         let cache_stop = CancellationToken::new();
         let flusher = cache.spawn_flusher(cache_stop.clone());
@@ -128,7 +154,11 @@ impl AppState {
     /// index once more.
     pub async fn close_cache(&self) {
         self.cache_stop.cancel();
-        let flusher = self.flusher.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let flusher = self
+            .flusher
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         if let Some(handle) = flusher {
             let _ = handle.await;
         }
@@ -148,7 +178,8 @@ impl ProbeCache {
     /// The probe of `identifier` at `version`, if known.
     pub fn get(&self, identifier: &str, version: &str) -> Option<Probe> {
         let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(&(identifier.to_owned(), version.to_owned())).copied()
+        map.get(&(identifier.to_owned(), version.to_owned()))
+            .copied()
     }
 
     /// Remembers a probe.

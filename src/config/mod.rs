@@ -4,9 +4,9 @@
 
 use crate::cache::CacheSettings;
 use crate::pool::{CodelParams, QueueParams};
+use crate::render::{EncodeSettings, Limits};
 use crate::s3::S3Settings;
 use crate::source::s3::S3SourceSettings;
-use crate::render::{EncodeSettings, Limits};
 use crate::spec::PlanLimits;
 use clap::Parser;
 use std::net::SocketAddr;

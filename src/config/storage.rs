@@ -43,7 +43,12 @@ impl Cli {
             }
             (Some(b), None) => {
                 if !bucket_name(b) {
-                    return Err(error("--source-bucket", "VIGNETTE_SOURCE_BUCKET", b, "not a valid bucket name"));
+                    return Err(error(
+                        "--source-bucket",
+                        "VIGNETTE_SOURCE_BUCKET",
+                        b,
+                        "not a valid bucket name",
+                    ));
                 }
                 Some(Buckets::Single(b.clone()))
             }
@@ -68,7 +73,12 @@ impl Cli {
         if let Some(b) = &self.cache_bucket
             && !bucket_name(b)
         {
-            return Err(error("--cache-bucket", "VIGNETTE_CACHE_BUCKET", b, "not a valid bucket name"));
+            return Err(error(
+                "--cache-bucket",
+                "VIGNETTE_CACHE_BUCKET",
+                b,
+                "not a valid bucket name",
+            ));
         }
         let wants_s3 = buckets.is_some() || self.cache_bucket.is_some();
         let s3 = match (&self.s3_endpoint, wants_s3) {
@@ -91,23 +101,53 @@ impl Cli {
             }
             (Some(endpoint), true) => {
                 if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
-                    return Err(error("--s3-endpoint", "VIGNETTE_S3_ENDPOINT", endpoint, "must be an http(s) URL"));
+                    return Err(error(
+                        "--s3-endpoint",
+                        "VIGNETTE_S3_ENDPOINT",
+                        endpoint,
+                        "must be an http(s) URL",
+                    ));
                 }
                 let credentials = S3Credentials::from_env().map_err(|e| {
-                    error("(environment)", "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY", "", &e.to_string())
+                    error(
+                        "(environment)",
+                        "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY",
+                        "",
+                        &e.to_string(),
+                    )
                 })?;
                 Some(S3Settings {
                     endpoint: endpoint.trim_end_matches('/').to_owned(),
                     region: self.s3_region.clone(),
                     credentials,
-                    timeout: ms(check!(self, s3_timeout_ms, "--s3-timeout-ms", "VIGNETTE_S3_TIMEOUT_MS"), 1, 600_000)?,
+                    timeout: ms(
+                        check!(
+                            self,
+                            s3_timeout_ms,
+                            "--s3-timeout-ms",
+                            "VIGNETTE_S3_TIMEOUT_MS"
+                        ),
+                        1,
+                        600_000,
+                    )?,
                     connect_timeout: ms(
-                        check!(self, s3_connect_timeout_ms, "--s3-connect-timeout-ms", "VIGNETTE_S3_CONNECT_TIMEOUT_MS"),
+                        check!(
+                            self,
+                            s3_connect_timeout_ms,
+                            "--s3-connect-timeout-ms",
+                            "VIGNETTE_S3_CONNECT_TIMEOUT_MS"
+                        ),
                         1,
                         600_000,
                     )?,
                     max_attempts: NonZeroU32::new(
-                        check!(self, s3_max_attempts, "--s3-max-attempts", "VIGNETTE_S3_MAX_ATTEMPTS").int(1, 10)? as u32,
+                        check!(
+                            self,
+                            s3_max_attempts,
+                            "--s3-max-attempts",
+                            "VIGNETTE_S3_MAX_ATTEMPTS"
+                        )
+                        .int(1, 10)? as u32,
                     )
                     .expect("at least 1"),
                 })
@@ -117,8 +157,13 @@ impl Cli {
             None => SourceChoice::Local,
             Some(buckets) => SourceChoice::S3(S3SourceSettings {
                 revalidate: Duration::from_secs(
-                    check!(self, source_revalidate_secs, "--source-revalidate-secs", "VIGNETTE_SOURCE_REVALIDATE_SECS")
-                        .int(0, 86_400)?,
+                    check!(
+                        self,
+                        source_revalidate_secs,
+                        "--source-revalidate-secs",
+                        "VIGNETTE_SOURCE_REVALIDATE_SECS"
+                    )
+                    .int(0, 86_400)?,
                 ),
                 ..S3SourceSettings::new(buckets)
             }),
@@ -129,7 +174,12 @@ impl Cli {
                 bucket: bucket.clone(),
                 prefix,
                 timeout: ms(
-                    check!(self, cache_s3_timeout_ms, "--cache-s3-timeout-ms", "VIGNETTE_CACHE_S3_TIMEOUT_MS"),
+                    check!(
+                        self,
+                        cache_s3_timeout_ms,
+                        "--cache-s3-timeout-ms",
+                        "VIGNETTE_CACHE_S3_TIMEOUT_MS"
+                    ),
                     1,
                     600_000,
                 )?,
@@ -140,26 +190,55 @@ impl Cli {
             Ok(NonZeroU32::new(c.int(1, max)? as u32).expect("at least 1"))
         };
         let settings = CacheSettings {
-            slots: nz32(check!(self, cache_slots, "--cache-slots", "VIGNETTE_CACHE_SLOTS"), 10_000_000)?,
+            slots: nz32(
+                check!(self, cache_slots, "--cache-slots", "VIGNETTE_CACHE_SLOTS"),
+                10_000_000,
+            )?,
             max_object_bytes: NonZeroU64::new(
-                check!(self, cache_max_object_bytes, "--cache-max-object-bytes", "VIGNETTE_CACHE_MAX_OBJECT_BYTES")
-                    .bytes(1, 1 << 32)?,
+                check!(
+                    self,
+                    cache_max_object_bytes,
+                    "--cache-max-object-bytes",
+                    "VIGNETTE_CACHE_MAX_OBJECT_BYTES"
+                )
+                .bytes(1, 1 << 32)?,
             )
             .expect("at least 1"),
             flush_interval: Duration::from_secs(
-                check!(self, cache_index_flush_secs, "--cache-index-flush-secs", "VIGNETTE_CACHE_INDEX_FLUSH_SECS")
-                    .int(1, 86_400)?,
+                check!(
+                    self,
+                    cache_index_flush_secs,
+                    "--cache-index-flush-secs",
+                    "VIGNETTE_CACHE_INDEX_FLUSH_SECS"
+                )
+                .int(1, 86_400)?,
             ),
             max_pending_writes: nz32(
-                check!(self, cache_max_pending_writes, "--cache-max-pending-writes", "VIGNETTE_CACHE_MAX_PENDING_WRITES"),
+                check!(
+                    self,
+                    cache_max_pending_writes,
+                    "--cache-max-pending-writes",
+                    "VIGNETTE_CACHE_MAX_PENDING_WRITES"
+                ),
                 10_000,
             )?,
             breaker_failures: nz32(
-                check!(self, cache_breaker_failures, "--cache-breaker-failures", "VIGNETTE_CACHE_BREAKER_FAILURES"),
+                check!(
+                    self,
+                    cache_breaker_failures,
+                    "--cache-breaker-failures",
+                    "VIGNETTE_CACHE_BREAKER_FAILURES"
+                ),
                 1000,
             )?,
             breaker_cool_down: Duration::from_secs(
-                check!(self, cache_breaker_secs, "--cache-breaker-secs", "VIGNETTE_CACHE_BREAKER_SECS").int(1, 3600)?,
+                check!(
+                    self,
+                    cache_breaker_secs,
+                    "--cache-breaker-secs",
+                    "VIGNETTE_CACHE_BREAKER_SECS"
+                )
+                .int(1, 3600)?,
             ),
             ..CacheSettings::default()
         };
@@ -192,9 +271,23 @@ mod tests {
     fn buckets_need_an_endpoint_and_agree() {
         let err = parse(&["--cache-bucket", "vignette-cache"]).unwrap_err();
         assert_eq!(err.env, "VIGNETTE_S3_ENDPOINT");
-        let err = parse(&["--source-bucket", "a-b", "--source-buckets", "a-b,c-d", "--s3-endpoint", "http://x"]).unwrap_err();
+        let err = parse(&[
+            "--source-bucket",
+            "a-b",
+            "--source-buckets",
+            "a-b,c-d",
+            "--s3-endpoint",
+            "http://x",
+        ])
+        .unwrap_err();
         assert_eq!(err.env, "VIGNETTE_SOURCE_BUCKETS");
-        let err = parse(&["--source-buckets", "good,BAD_NAME", "--s3-endpoint", "http://x"]).unwrap_err();
+        let err = parse(&[
+            "--source-buckets",
+            "good,BAD_NAME",
+            "--s3-endpoint",
+            "http://x",
+        ])
+        .unwrap_err();
         assert_eq!(err.env, "VIGNETTE_SOURCE_BUCKETS");
         let err = parse(&["--s3-endpoint", "http://127.0.0.1:3900"]).unwrap_err();
         assert_eq!(err.env, "VIGNETTE_S3_ENDPOINT");

@@ -7,8 +7,8 @@ use crate::error::AppError;
 use crate::flight::Joined;
 use crate::flight::job::RenderJob;
 use crate::render::Rendered;
-use crate::spec::{Format, Spec};
 use crate::spec::key::VariantKey;
+use crate::spec::{Format, Spec};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -78,7 +78,10 @@ fn image_response(
 ) -> Response {
     let mut resp = Response::new(Body::from(bytes));
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.media_type()));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.media_type()),
+    );
     h.insert("x-cache", HeaderValue::from_static(cache));
     success_headers(state, h, etag, canonical);
     resp
@@ -109,7 +112,6 @@ fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
         .map(|t| t.trim())
         .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
 }
-
 
 #[cfg(test)]
 mod tests {
