@@ -4,8 +4,9 @@
 
 use super::iiif::image_id;
 use crate::error::AppError;
-use crate::flight::Joined;
 use crate::flight::job::RenderJob;
+use crate::flight::{Joined, Waiter};
+use crate::pool::{RejectReason, Rejection};
 use crate::render::Rendered;
 use crate::spec::key::VariantKey;
 use crate::spec::{Format, Spec};
@@ -41,18 +42,9 @@ pub(super) async fn serve(
     if let Some(hit) = state.cache.get(&key).await {
         return image_response(state, hit.bytes, hit.format, &etag, &canonical, "hit");
     }
-    let waiter = match state.flights.join(key) {
-        Joined::Follower(waiter) => {
-            state.metrics.coalesced.inc();
-            waiter
-        }
-        Joined::Leader(flight, waiter) => {
-            let job = RenderJob::interactive(state.render.clone(), identifier, spec, flight);
-            if let Err((job, rejection)) = state.pool.try_submit(Box::new(job)) {
-                job.reject(rejection);
-            }
-            waiter
-        }
+    let waiter = match admit(state, identifier, spec, key) {
+        Ok(waiter) => waiter,
+        Err(rejection) => return AppError::Rejected(rejection).into_response(),
     };
     match waiter.outcome().await {
         Ok(rendered) => image_response(
@@ -65,6 +57,56 @@ pub(super) async fn serve(
         ),
         Err(e) => e.as_ref().into_response(),
     }
+}
+
+/// A miss: join the render in flight, or start one. While the instance sheds load, a
+/// miss with no render in flight is refused at once, before any job is built; every
+/// refused miss is queued for hydration, to be rendered into the cache later.
+fn admit(
+    state: &AppState,
+    identifier: String,
+    spec: Spec,
+    key: VariantKey,
+) -> Result<Waiter, Rejection> {
+    if let Some(waiter) = state.flights.follow(&key) {
+        state.metrics.coalesced.inc();
+        return Ok(waiter);
+    }
+    if let Some(rejection) = state.pool.refuse_if_shedding() {
+        hydrate(state, identifier, spec, key);
+        return Err(rejection);
+    }
+    match state.flights.join(key) {
+        Joined::Follower(waiter) => {
+            state.metrics.coalesced.inc();
+            Ok(waiter)
+        }
+        Joined::Leader(flight, waiter) => {
+            let job = RenderJob::interactive(
+                state.render.clone(),
+                identifier.clone(),
+                spec.clone(),
+                flight,
+            );
+            match state.pool.try_submit(Box::new(job)) {
+                Ok(()) => Ok(waiter),
+                Err((job, rejection)) => {
+                    // Answers every waiter that joined meanwhile.
+                    job.reject(rejection);
+                    if rejection.reason != RejectReason::Shutdown {
+                        hydrate(state, identifier, spec, key);
+                    }
+                    Err(rejection)
+                }
+            }
+        }
+    }
+}
+
+/// Queues a refused miss for rendering into the cache when the workers are idle.
+fn hydrate(state: &AppState, identifier: String, spec: Spec, key: VariantKey) {
+    let job = RenderJob::hydration(state.render.clone(), identifier, spec, key);
+    state.pool.submit_hydration(Box::new(job));
 }
 
 /// A `200` with the variant's bytes. `X-Cache` says whether the slot cache answered.

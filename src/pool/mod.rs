@@ -8,6 +8,7 @@ mod queue;
 use crate::metrics::Metrics;
 use crate::spec::key::VariantKey;
 use queue::{Discarded, QueueState, Taken};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -76,6 +77,9 @@ struct Shared {
     state: Mutex<QueueState>,
     work_ready: Condvar,
     metrics: Metrics,
+    /// Mirrors of the queue state readable without the lock, for the refusal fast path.
+    shedding: AtomicBool,
+    drain_ms: AtomicU64,
 }
 
 impl Shared {
@@ -86,6 +90,9 @@ impl Shared {
     }
 
     fn publish(&self, st: &QueueState) {
+        self.shedding.store(st.is_shedding(), Ordering::Release);
+        self.drain_ms
+            .store(st.drain_estimate().as_millis() as u64, Ordering::Release);
         self.metrics.queue_depth.set(st.interactive_len() as i64);
         self.metrics.hydration_depth.set(st.hydration_len() as i64);
         self.metrics.overloaded.set(st.is_shedding() as i64);
@@ -125,6 +132,8 @@ impl WorkerPool {
             state: Mutex::new(QueueState::new(params)),
             work_ready: Condvar::new(),
             metrics,
+            shedding: AtomicBool::new(false),
+            drain_ms: AtomicU64::new(0),
         });
         let mut threads = Vec::with_capacity(params.workers);
         for n in 0..params.workers.max(1) {
@@ -169,6 +178,23 @@ impl WorkerPool {
                 ))
             }
         }
+    }
+
+    /// The refusal fast path: while the failure mode is on, refuses (and counts) a new
+    /// miss without taking the queue's lock or building a job. Two atomic loads.
+    pub fn refuse_if_shedding(&self) -> Option<Rejection> {
+        if !self.shared.shedding.load(Ordering::Acquire) {
+            return None;
+        }
+        self.shared
+            .metrics
+            .rejected
+            .with_label_values(&[RejectReason::Codel.as_str()])
+            .inc();
+        Some(Rejection {
+            reason: RejectReason::Codel,
+            retry_after: Duration::from_millis(self.shared.drain_ms.load(Ordering::Acquire)),
+        })
     }
 
     /// Queues a job that renders into the cache when the workers have nothing
