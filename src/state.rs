@@ -7,7 +7,7 @@ use crate::config::{CacheStoreChoice, Settings, SourceChoice};
 use crate::flight::Flights;
 use crate::flight::job::{RenderContext, RenderSink};
 use crate::metrics::Metrics;
-use crate::pool::WorkerPool;
+use crate::pool::{Clock, SystemClock, WorkerPool};
 use crate::render::{Probe, Rendered};
 use crate::s3::{S3Client, S3Metrics, S3Settings};
 use crate::source::s3::S3Source;
@@ -63,6 +63,16 @@ impl AppState {
     /// Builds everything the settings describe. Must run inside the tokio runtime
     /// (render jobs fetch through it, cache writes are spawned on it).
     pub async fn build(settings: Settings, metrics: Metrics) -> io::Result<Arc<AppState>> {
+        Self::build_with_clock(settings, metrics, Arc::new(SystemClock)).await
+    }
+
+    /// [`AppState::build`] with the worker queue's time taken from `clock` (tests drive
+    /// overload scenarios with a manual clock).
+    pub async fn build_with_clock(
+        settings: Settings,
+        metrics: Metrics,
+        clock: Arc<dyn Clock>,
+    ) -> io::Result<Arc<AppState>> {
         let s3_metrics = match &settings.s3 {
             Some(_) => Some(S3Metrics::new(&metrics.registry).map_err(|e| io_error("metrics", e))?),
             None => None,
@@ -124,7 +134,11 @@ impl AppState {
         let cache = SlotCache::open(store, settings.cache.settings.clone(), cache_metrics).await;
         let cache_stop = CancellationToken::new();
         let flusher = cache.spawn_flusher(cache_stop.clone());
-        let pool = Arc::new(WorkerPool::start(settings.queue, metrics.clone())?);
+        let pool = Arc::new(WorkerPool::start_with_clock(
+            settings.queue,
+            metrics.clone(),
+            clock,
+        )?);
         let render = Arc::new(RenderContext {
             source: source.clone(),
             limits: settings.limits,

@@ -175,6 +175,14 @@ impl Flights {
         }
     }
 
+    /// Requests waiting on any flight.
+    pub fn waiting(&self) -> usize {
+        self.lock()
+            .values()
+            .map(|e| e.state.waiters.load(Ordering::Acquire))
+            .sum()
+    }
+
     /// Number of flights running.
     pub fn len(&self) -> usize {
         self.lock().len()

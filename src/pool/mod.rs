@@ -2,6 +2,7 @@
 //! CoDel-style admission controller, plus the hydration queue of refused misses.
 //! Submitting never blocks: a job is queued or handed back at once with the reason.
 
+pub mod clock;
 pub mod codel;
 mod queue;
 
@@ -11,8 +12,9 @@ use queue::{Discarded, QueueState, Taken};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use codel::CodelParams;
 pub use queue::QueueParams;
 
@@ -80,6 +82,7 @@ struct Shared {
     /// Mirrors of the queue state readable without the lock, for the refusal fast path.
     shedding: AtomicBool,
     drain_ms: AtomicU64,
+    clock: Arc<dyn Clock>,
 }
 
 impl Shared {
@@ -128,12 +131,22 @@ impl WorkerPool {
     /// Starts `params.workers` OS threads named `render-N`. Never uses the async
     /// runtime's threads or its unbounded blocking pool.
     pub fn start(params: QueueParams, metrics: Metrics) -> std::io::Result<Self> {
+        Self::start_with_clock(params, metrics, Arc::new(SystemClock))
+    }
+
+    /// [`WorkerPool::start`] with the queue's time taken from `clock`.
+    pub fn start_with_clock(
+        params: QueueParams,
+        metrics: Metrics,
+        clock: Arc<dyn Clock>,
+    ) -> std::io::Result<Self> {
         let shared = Arc::new(Shared {
             state: Mutex::new(QueueState::new(params)),
             work_ready: Condvar::new(),
             metrics,
             shedding: AtomicBool::new(false),
             drain_ms: AtomicU64::new(0),
+            clock,
         });
         let mut threads = Vec::with_capacity(params.workers);
         for n in 0..params.workers.max(1) {
@@ -154,7 +167,7 @@ impl WorkerPool {
     /// no allocation beyond the queue slot: the refusal path costs microseconds.
     pub fn try_submit(&self, job: Box<dyn Job>) -> Result<(), (Box<dyn Job>, Rejection)> {
         let mut st = self.shared.lock();
-        let result = st.push(Instant::now(), job);
+        let result = st.push(self.shared.clock.now(), job);
         let retry_after = st.drain_estimate();
         self.shared.publish(&st);
         drop(st);
@@ -202,7 +215,7 @@ impl WorkerPool {
     /// full.
     pub fn submit_hydration(&self, job: Box<dyn Job>) -> bool {
         let mut st = self.shared.lock();
-        let queued = st.push_hydration(Instant::now(), job);
+        let queued = st.push_hydration(self.shared.clock.now(), job);
         self.shared.publish(&st);
         drop(st);
         if queued {
@@ -245,8 +258,9 @@ fn worker_loop(shared: &Shared) {
         let (taken, retry_after) = {
             let mut st = shared.lock();
             let taken = loop {
-                let taken = st.take(Instant::now(), &mut discarded);
-                if !matches!(taken, Taken::Idle) || !discarded.dropped.is_empty() {
+                let taken = st.take(shared.clock.now(), &mut discarded);
+                // Anything taken, dropped or skipped is accounted for before waiting.
+                if !matches!(taken, Taken::Idle) || !discarded.is_empty() {
                     break taken;
                 }
                 if st.shutting_down {
@@ -267,6 +281,7 @@ fn worker_loop(shared: &Shared) {
             m.queue_sojourn.observe(s.as_secs_f64());
         }
         m.skipped.inc_by(discarded.skipped);
+        m.hydration_expired.inc_by(discarded.expired);
         for job in discarded.dropped {
             m.rejected.with_label_values(&["codel"]).inc();
             job.reject(Rejection {
@@ -280,12 +295,13 @@ fn worker_loop(shared: &Shared) {
             Taken::Idle => continue,
         };
         m.workers_busy.inc();
-        let started = Instant::now();
+        let started = shared.clock.now();
         // A panic inside a codec must not take the worker down with it: the job's
         // waiters see their channel closed and answer an error.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(kind)));
         m.workers_busy.dec();
-        shared.lock().record_service(started.elapsed());
+        let took = shared.clock.now().saturating_duration_since(started);
+        shared.lock().record_service(took);
     }
 }
 

@@ -63,9 +63,10 @@ pub async fn occupy_worker_as(pool: &WorkerPool, n: u8) -> Gate {
     }
 }
 
-/// Queues a gate job without waiting for a worker (it may wait in the queue).
-pub fn queue_gate(pool: &WorkerPool, n: u8) -> Gate {
-    let (started_tx, _started_rx) = tokio::sync::oneshot::channel();
+/// Queues a gate job without waiting for a worker (it may wait in the queue); the
+/// receiver fires when a worker starts it.
+pub fn queue_gate(pool: &WorkerPool, n: u8) -> (Gate, tokio::sync::oneshot::Receiver<()>) {
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
     let (release_tx, release_rx) = mpsc::channel();
     let job = GateJob {
         started: Some(started_tx),
@@ -75,7 +76,10 @@ pub fn queue_gate(pool: &WorkerPool, n: u8) -> Gate {
     if pool.try_submit(Box::new(job)).is_err() {
         panic!("the pool refused the gate job");
     }
-    Gate {
-        release: release_tx,
-    }
+    (
+        Gate {
+            release: release_tx,
+        },
+        started_rx,
+    )
 }

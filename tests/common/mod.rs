@@ -35,13 +35,33 @@ pub async fn start_with(fill: impl FnOnce(&Path), tweak: impl FnOnce(&mut Settin
 
 /// Starts a server on an existing images directory (e.g. to restart on the same files).
 pub async fn start_in(dir: &Path, tweak: impl FnOnce(&mut Settings)) -> Server {
+    start_full(dir, tweak, Arc::new(vignette::pool::SystemClock)).await
+}
+
+/// Starts a server on the standard fixtures whose queue runs on `clock`.
+pub async fn start_with_clock(
+    tweak: impl FnOnce(&mut Settings),
+    clock: Arc<dyn vignette::pool::Clock>,
+) -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fixtures::write_all(dir.path());
+    let mut server = start_full(dir.path(), tweak, clock).await;
+    server.dir = Some(dir);
+    server
+}
+
+async fn start_full(
+    dir: &Path,
+    tweak: impl FnOnce(&mut Settings),
+    clock: Arc<dyn vignette::pool::Clock>,
+) -> Server {
     let mut settings = Settings::for_dir(dir);
     tweak(&mut settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let admin_base = format!("http://{}", admin.local_addr().unwrap());
-    let state = AppState::build(settings, Metrics::new())
+    let state = AppState::build_with_clock(settings, Metrics::new(), clock)
         .await
         .expect("state");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
