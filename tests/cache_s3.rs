@@ -223,7 +223,7 @@ async fn upload(garage: &Garage, key: &str, bytes: Vec<u8>) {
     client
         .sdk()
         .put_object()
-        .bucket(garage.var("VIGNETTE_SOURCE_BUCKET"))
+        .bucket(garage.var("GARAGE_IMAGES_BUCKET"))
         .key(key)
         .body(bytes.into())
         .send()
@@ -233,7 +233,7 @@ async fn upload(garage: &Garage, key: &str, bytes: Vec<u8>) {
 
 fn s3_source(garage: &Garage, revalidate: Duration) -> impl FnOnce(&mut Settings) + use<> {
     let with_cache = s3_cache(garage, "f/");
-    let bucket = garage.var("VIGNETTE_SOURCE_BUCKET").to_owned();
+    let bucket = garage.var("GARAGE_IMAGES_BUCKET").to_owned();
     move |s: &mut Settings| {
         with_cache(s);
         s.source = SourceChoice::S3(S3SourceSettings {
