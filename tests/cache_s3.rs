@@ -256,16 +256,7 @@ async fn images_come_from_s3_and_a_replaced_source_is_served_anew() {
     let s = start_in(dir.path(), s3_source(&garage, Duration::ZERO)).await;
     let (status, _, first) = get(&s, "photos%2Fpic.png/full/50,/0/default.png").await;
     assert_eq!(status, 200);
-    let info: serde_json::Value = s
-        .get("/iiif/3/photos%2Fpic.png/info.json")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        (info["width"].as_u64(), info["height"].as_u64()),
-        (Some(1000), Some(600))
-    );
+    assert_eq!(s.info_size("photos%2Fpic.png").await, (1000, 600));
     assert_eq!(get(&s, "missing.png/full/50,/0/default.png").await.0, 404);
     upload(&garage, "photos/pic.png", png_of(dir.path(), "alpha.png")).await;
     let (status, cache, second) = get(&s, "photos%2Fpic.png/full/50,/0/default.png").await;

@@ -11,6 +11,9 @@ use axum::response::{IntoResponse, Response};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use std::sync::Arc;
 
+/// The IIIF compliance profile, advertised in a `Link` header.
+pub(super) const PROFILE_LINK: &str = "<http://iiif.io/api/image/3/level2.json>;rel=\"profile\"";
+
 /// The IIIF Image API prefix.
 pub(super) const PREFIX: &str = "/iiif/3/";
 

@@ -2,7 +2,7 @@
 //! coalesce on a render in flight, or submit a new job (refused at once when the pool
 //! is overloaded) → answer with exact headers.
 
-use super::iiif::image_id;
+use super::iiif::{PROFILE_LINK, image_id};
 use crate::error::AppError;
 use crate::flight::job::RenderJob;
 use crate::flight::{Joined, Waiter};
@@ -16,9 +16,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use std::sync::Arc;
-
-/// The IIIF compliance profile, advertised in a `Link` header.
-const PROFILE_LINK: &str = "<http://iiif.io/api/image/3/level2.json>;rel=\"profile\"";
 
 /// Serves one image request.
 pub(super) async fn serve(

@@ -1,7 +1,7 @@
 //! `{identifier}/info.json`: the image's size from its header (read from a prefix of the
 //! source, never a full decode), the compliance level and the server's limits.
 
-use super::iiif::image_id;
+use super::iiif::{PROFILE_LINK, image_id};
 use crate::error::AppError;
 use crate::render::{self, Probe, RenderError};
 use crate::state::AppState;
@@ -110,9 +110,6 @@ async fn info(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
     );
-    h.insert(
-        header::LINK,
-        HeaderValue::from_static("<http://iiif.io/api/image/3/level2.json>;rel=\"profile\""),
-    );
+    h.insert(header::LINK, HeaderValue::from_static(PROFILE_LINK));
     Ok(resp)
 }

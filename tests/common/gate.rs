@@ -47,20 +47,9 @@ pub async fn occupy_worker(pool: &WorkerPool) -> Gate {
 
 /// Like [`occupy_worker`], with a distinct key per gate.
 pub async fn occupy_worker_as(pool: &WorkerPool, n: u8) -> Gate {
-    let (started_tx, started_rx) = tokio::sync::oneshot::channel();
-    let (release_tx, release_rx) = mpsc::channel();
-    let job = GateJob {
-        started: Some(started_tx),
-        release: release_rx,
-        key: VariantKey([n; 32]),
-    };
-    if pool.try_submit(Box::new(job)).is_err() {
-        panic!("the pool refused the gate job");
-    }
-    started_rx.await.expect("a worker took the gate job");
-    Gate {
-        release: release_tx,
-    }
+    let (gate, started) = queue_gate(pool, n);
+    started.await.expect("a worker took the gate job");
+    gate
 }
 
 /// Queues a gate job without waiting for a worker (it may wait in the queue); the

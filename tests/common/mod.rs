@@ -103,6 +103,20 @@ impl Server {
         (status, headers, body)
     }
 
+    /// Width and height from an image's info.json.
+    pub async fn info_size(&self, identifier: &str) -> (u64, u64) {
+        let info: serde_json::Value = self
+            .get(&format!("/iiif/3/{identifier}/info.json"))
+            .await
+            .json()
+            .await
+            .expect("info.json is JSON");
+        (
+            info["width"].as_u64().expect("width"),
+            info["height"].as_u64().expect("height"),
+        )
+    }
+
     /// The Prometheus text of the admin listener.
     pub async fn metrics_text(&self) -> String {
         self.client
