@@ -75,21 +75,22 @@ async fn serve(settings: vignette::config::Settings) -> std::io::Result<()> {
     vignette::run(listener, admin, state, vignette::shutdown_signal()).await
 }
 
-/// A file of the images directory to show in the example URL: a JPEG if there is one.
+/// A file of the images directory to show in the example URL: the largest JPEG, else the
+/// largest image.
 fn example_identifier(dir: &std::path::Path) -> Option<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
+    let mut images: Vec<(bool, u64, String)> = std::fs::read_dir(dir)
         .ok()?
         .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| !n.starts_with('.'))
-        .filter(|n| {
-            let n = n.to_ascii_lowercase();
-            [".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif"]
+        .filter_map(|e| {
+            let meta = e.metadata().ok().filter(|m| m.is_file())?;
+            let name = e.file_name().into_string().ok()?;
+            let lower = name.to_ascii_lowercase();
+            let image = [".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif"]
                 .iter()
-                .any(|ext| n.ends_with(ext))
+                .any(|ext| lower.ends_with(ext));
+            (image && !name.starts_with('.')).then(|| (lower.ends_with(".jpg"), meta.len(), name))
         })
         .collect();
-    names.sort_by_key(|n| (!n.to_ascii_lowercase().ends_with(".jpg"), n.clone()));
-    names.into_iter().next()
+    images.sort();
+    images.pop().map(|(_, _, name)| name)
 }
