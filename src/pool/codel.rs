@@ -9,10 +9,13 @@
 //! * the failure mode ends as soon as a job leaves under `target` (or the queue is seen
 //!   empty): the backlog has drained;
 //! * for one `interval` after leaving it (CoDel's memory of the last dropping episode),
-//!   admission only takes work whose estimated wait is under `target`, and a job leaving
-//!   above `target` re-enters the failure mode at once instead of after a new interval.
-//!   Without that, a saturated instance would alternate between a full interval of
-//!   multi-second waits and a drain.
+//!   admission only takes work whose estimated wait is under half the `target`, and a job
+//!   leaving above `target` re-enters the failure mode at once instead of after a new
+//!   interval. Without that, a saturated instance would alternate between a full interval
+//!   of multi-second waits and a drain. Half, not all of it: render times vary tenfold
+//!   between a thumbnail and a 36 MP source, so an estimate at the target would often be
+//!   exceeded, and every such job would be dropped after waiting, which is the slow kind
+//!   of refusal.
 //!
 //! Independently of the mode, work whose estimated wait exceeds `max_wait` is refused
 //! (reason `full`): the queue never holds more than a few seconds of work, whatever its
@@ -110,7 +113,7 @@ impl Controller {
         if self.shedding {
             return Err(Refusal::Codel);
         }
-        if self.in_probation(now) && est_wait >= self.params.target {
+        if self.in_probation(now) && est_wait >= self.params.target / 2 {
             return Err(Refusal::Codel);
         }
         if est_wait > self.params.max_wait {
@@ -283,6 +286,8 @@ mod tests {
         t.at(5100);
         t.dequeue(10); // recovered at 5.1 s
         assert_eq!(t.admit(100), Ok(()));
+        assert_eq!(t.admit(249), Ok(()));
+        assert_eq!(t.admit(250), Err(Refusal::Codel), "half the target");
         assert_eq!(t.admit(600), Err(Refusal::Codel));
         // A job above the target during probation re-enters the failure mode at once.
         t.at(6000);
