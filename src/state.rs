@@ -6,7 +6,7 @@ use crate::flight::Flights;
 use crate::flight::job::{RenderContext, RenderSink};
 use crate::metrics::Metrics;
 use crate::pool::WorkerPool;
-use crate::render::Probe;
+use crate::render::{IntermediateCache, Probe};
 use crate::source::{LocalSource, Source};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
@@ -64,6 +64,7 @@ impl AppState {
             metrics: metrics.clone(),
             runtime: tokio::runtime::Handle::current(),
             sink,
+            intermediates: Arc::new(IntermediateCache::new(settings.intermediate_cache_bytes)),
         });
         Ok(Arc::new(AppState {
             fingerprint: settings.encode.fingerprint(),

@@ -44,7 +44,8 @@ pub(super) async fn serve(
             waiter
         }
         Joined::Leader(flight, waiter) => {
-            let job = RenderJob::interactive(state.render.clone(), identifier, spec, flight);
+            let job = RenderJob::interactive(state.render.clone(), identifier, spec, flight)
+                .with_source_version(meta.version);
             if let Err((job, rejection)) = state.pool.try_submit(Box::new(job)) {
                 job.reject(rejection);
             }
