@@ -5,13 +5,15 @@
 //! bench floor  SOURCE PARAMS RUNS   render vs a libjpeg-turbo 1/8 decode, interleaved
 //! bench render SOURCE PARAMS RUNS   render time and output size
 //! bench srcset SOURCE RUNS          five widths in both orders vs the widest alone
-//! bench once   SOURCE PARAMS        one render, nothing else (for peak RSS)
+//! bench decode SOURCE RUNS          vignette's decode stage at 1/8, 1/4, 1/2 and 1/1
+//! bench once   SOURCE PARAMS [OUT]  one render, nothing else (for peak RSS)
 //! bench idle                        nothing (the RSS baseline)
 //! ```
 //!
 //! Encoder settings come from the same `VIGNETTE_*` variables as the server's.
 
 use std::time::Instant;
+use vignette::render::stages;
 use vignette::render::{
     Deadline, EncodeSettings, IntermediateCache, Limits, SourceKey, render, render_cached,
     render_keeping,
@@ -145,7 +147,7 @@ fn main() {
         "floor" => {
             let (bytes, sp) = (read(), spec(arg(2)));
             let (mut r, mut f) = (vec![], vec![]);
-            render_once(&bytes, &sp, &s); // warm-up
+            let (_, size) = render_once(&bytes, &sp, &s); // warm-up
             floor_once(&bytes);
             for _ in 0..runs(3) {
                 r.push(render_once(&bytes, &sp, &s).0);
@@ -157,6 +159,7 @@ fn main() {
                 "floor_median={fm:.1}\nfloor_min={fnn:.1}\nratio={:.3}",
                 rm / fm
             );
+            println!("bytes={size}");
         }
         "render" => {
             let (bytes, sp) = (read(), spec(arg(2)));
@@ -169,9 +172,26 @@ fn main() {
             println!("render_median={m:.2}\nrender_min={n:.2}\nbytes={size}");
         }
         "srcset" => srcset(&read(), runs(2), &s),
+        "decode" => {
+            let bytes = read();
+            for shrink in [8, 4, 2, 1] {
+                let t: Vec<f64> = (0..runs(2))
+                    .map(|_| {
+                        let t = Instant::now();
+                        drop(stages::decode(&bytes, shrink).expect("decode"));
+                        ms(t)
+                    })
+                    .collect();
+                let (m, n) = stats(t);
+                println!("decode_{shrink}_median={m:.1}\ndecode_{shrink}_min={n:.1}");
+            }
+        }
         "once" => {
-            let (_, size) = render_once(&read(), &spec(arg(2)), &s);
-            println!("bytes={size}");
+            let r = render(&read(), &spec(arg(2)), &LIMITS, &s, &Deadline::NONE).expect("render");
+            if !arg(3).is_empty() {
+                std::fs::write(arg(3), &r.bytes).expect("writable output");
+            }
+            println!("bytes={}", r.bytes.len());
         }
         "idle" => println!("idle=1"),
         _ => {
