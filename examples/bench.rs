@@ -111,17 +111,22 @@ fn srcset(bytes: &[u8], runs: usize, s: &EncodeSettings) {
         (ms(t), cache.stats().decodes)
     };
     let (mut widest, mut asc, mut desc) = (vec![], vec![], vec![]);
+    let (mut asc_ratio, mut desc_ratio) = (vec![], vec![]);
     let (mut asc_decodes, mut desc_decodes) = (0, 0);
     let mut descending = widths;
     descending.reverse();
+    // Each iteration times the widest alone between the two series, and the ratios are
+    // taken within the iteration, so that a change of load on the machine cancels out.
     for _ in 0..runs {
-        widest.push(render_once(bytes, &spec_of(1920), s).0);
-        let (t, d) = series(&descending);
-        desc.push(t);
-        desc_decodes = d;
-        let (t, d) = series(&widths);
-        asc.push(t);
-        asc_decodes = d;
+        let (d, dd) = series(&descending);
+        let w = render_once(bytes, &spec_of(1920), s).0;
+        let (a, ad) = series(&widths);
+        (desc_decodes, asc_decodes) = (dd, ad);
+        desc_ratio.push(d / w);
+        asc_ratio.push(a / w);
+        widest.push(w);
+        desc.push(d);
+        asc.push(a);
     }
     let (w_med, w_min) = stats(widest);
     let (d_med, d_min) = stats(desc);
@@ -133,8 +138,8 @@ fn srcset(bytes: &[u8], runs: usize, s: &EncodeSettings) {
     println!(
         "ascending_median={a_med:.1}\nascending_min={a_min:.1}\nascending_decodes={asc_decodes}"
     );
-    println!("descending_ratio={:.3}", d_med / w_med);
-    println!("ascending_ratio={:.3}", a_med / w_med);
+    println!("descending_ratio={:.3}", stats(desc_ratio).0);
+    println!("ascending_ratio={:.3}", stats(asc_ratio).0);
 }
 
 fn main() {

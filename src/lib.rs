@@ -11,7 +11,10 @@
 //! * `pool`: the fixed worker threads, the bounded queue, the CoDel-style admission
 //!   controller and the hydration queue.
 //! * `render`: the synchronous CPU pipeline, run only on the pool's threads.
-//! * `source`: where source bytes come from (a local directory, S3).
+//! * `cache`: the slot cache of rendered variants (a bucket or a directory), its index
+//!   and eviction policy.
+//! * `source`: where source bytes come from (a local directory, S3 buckets).
+//! * `s3`: the S3 client (Garage), credentials and S3 metrics shared by both.
 //! * `cache`: the slot cache of rendered variants (S3 bucket or local directory).
 //! * `s3`: the S3 client shared by the S3 source and the S3 slot store.
 //! * `error`: the one place that maps errors to HTTP statuses.
@@ -43,34 +46,40 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
 
 /// Serves the public and admin routers until `shutdown` resolves, then drains: readiness
 /// fails, in-flight requests get up to the configured grace period, the worker pool
-/// finishes its queue and stops.
+/// finishes its queue and stops, pending cache writes land and the cache index is
+/// flushed.
 pub async fn run(
     listener: TcpListener,
     admin_listener: TcpListener,
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (stop_public, public_rx) = tokio::sync::watch::channel(false);
+    let (stop_admin, admin_rx) = tokio::sync::watch::channel(false);
     let wait_stop = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stopped| *stopped).await;
     };
-    let public = axum::serve(listener, app(state.clone()))
-        .with_graceful_shutdown(wait_stop(stop_rx.clone()));
+    let public =
+        axum::serve(listener, app(state.clone())).with_graceful_shutdown(wait_stop(public_rx));
     let admin = axum::serve(admin_listener, http::admin_router(state.clone()))
-        .with_graceful_shutdown(wait_stop(stop_rx));
+        .with_graceful_shutdown(wait_stop(admin_rx));
     let public = tokio::spawn(async move { public.await });
     let admin = tokio::spawn(async move { admin.await });
     shutdown.await;
     tracing::info!("shutting down: draining requests");
+    // Readiness fails from now on, and the admin listener keeps answering it until the
+    // end, so that the scheduler sees the drain.
     state.draining.store(true, Ordering::Release);
-    let _ = stop_tx.send(true);
+    let _ = stop_public.send(true);
     let grace = state.settings.shutdown_grace;
     if tokio::time::timeout(grace, public).await.is_err() {
         tracing::warn!(?grace, "requests still running after the grace period");
     }
-    let _ = admin.await;
     let pool = state.pool.clone();
     let _ = tokio::task::spawn_blocking(move || pool.shutdown()).await;
+    state.close_cache().await;
+    let _ = stop_admin.send(true);
+    let _ = admin.await;
     tracing::info!("stopped");
     Ok(())
 }

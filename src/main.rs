@@ -54,7 +54,7 @@ async fn serve(settings: vignette::config::Settings) -> std::io::Result<()> {
                 ),
             )
         })?;
-    let state = AppState::new(settings, Metrics::new())?;
+    let state = AppState::build(settings, Metrics::new()).await?;
     let addr = listener.local_addr()?;
     let admin_addr = admin.local_addr()?;
     tracing::info!(

@@ -43,6 +43,8 @@ pub struct Metrics {
     pub hydration_depth: IntGauge,
     /// Variants rendered by the hydration queue into the cache.
     pub hydrated: IntCounter,
+    /// Hydration entries dropped unrendered past their horizon.
+    pub hydration_expired: IntCounter,
     /// Renders abandoned past their deadline.
     pub render_abandoned: IntCounter,
     /// Requests that joined a render already in flight.
@@ -127,6 +129,11 @@ impl Metrics {
             "Variants rendered into the cache by the hydration queue",
         )
         .expect("valid metric");
+        let hydration_expired = IntCounter::new(
+            "vignette_hydration_expired_total",
+            "Hydration entries dropped unrendered because they outlived the horizon",
+        )
+        .expect("valid metric");
         let render_abandoned = IntCounter::new(
             "vignette_render_abandoned_total",
             "Renders abandoned because they ran past their deadline",
@@ -150,6 +157,7 @@ impl Metrics {
             Box::new(overloaded.clone()),
             Box::new(hydration_depth.clone()),
             Box::new(hydrated.clone()),
+            Box::new(hydration_expired.clone()),
             Box::new(render_abandoned.clone()),
             Box::new(coalesced.clone()),
         ] {
@@ -173,6 +181,7 @@ impl Metrics {
             overloaded,
             hydration_depth,
             hydrated,
+            hydration_expired,
             render_abandoned,
             coalesced,
         }

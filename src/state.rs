@@ -1,16 +1,24 @@
-//! The state every handler shares: settings, the source, the worker pool, the flights in
-//! progress, the probe cache and the metrics. Built once at start.
+//! The state every handler shares, and the one place that assembles it from the
+//! settings: the source (directory or S3), the slot cache (directory or S3, its index
+//! reloaded), the worker pool, the flights in progress, the probe cache and the metrics.
 
-use crate::config::Settings;
+use crate::cache::{CacheMetrics, LocalDirStore, S3Store, SlotCache, SlotStore};
+use crate::config::{CacheStoreChoice, Settings, SourceChoice};
 use crate::flight::Flights;
 use crate::flight::job::{RenderContext, RenderSink};
 use crate::metrics::Metrics;
-use crate::pool::WorkerPool;
-use crate::render::{IntermediateCache, Probe};
+use crate::pool::{Clock, SystemClock, WorkerPool};
+use crate::render::{IntermediateCache, Probe, Rendered};
+use crate::s3::{S3Client, S3Metrics, S3Settings};
+use crate::source::s3::S3Source;
 use crate::source::{LocalSource, Source};
+use crate::spec::key::VariantKey;
 use std::collections::HashMap;
+use std::io;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 /// Shared application state, behind an `Arc` in axum's state.
 #[derive(Debug)]
@@ -19,6 +27,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Where images come from.
     pub source: Source,
+    /// Rendered variants, checked before any render.
+    pub cache: SlotCache,
     /// The render workers.
     pub pool: Arc<WorkerPool>,
     /// Renders in flight, for coalescing.
@@ -33,29 +43,102 @@ pub struct AppState {
     pub fingerprint: String,
     /// Set at shutdown: readiness fails so that the scheduler drains the instance.
     pub draining: AtomicBool,
+    /// Stops the cache's index flusher (which flushes once more on the way out).
+    cache_stop: CancellationToken,
+    flusher: Mutex<Option<JoinHandle<()>>>,
+}
+
+fn io_error(what: &str, e: impl std::fmt::Display) -> io::Error {
+    io::Error::other(format!("{what}: {e}"))
+}
+
+/// The slot cache receives every render, off the response path.
+impl RenderSink for SlotCache {
+    fn rendered(&self, key: VariantKey, rendered: &Arc<Rendered>) {
+        self.put(key, Rendered::shared_bytes(rendered), rendered.format);
+    }
 }
 
 impl AppState {
-    /// Builds the state for `settings` with the local source; must be called inside the
-    /// tokio runtime (render jobs fetch through it).
-    pub fn new(settings: Settings, metrics: Metrics) -> std::io::Result<Arc<AppState>> {
-        let source = Source::Local(LocalSource::new(&settings.images_dir).map_err(|e| {
-            std::io::Error::new(
-                e.kind(),
-                format!("images directory {}: {e}", settings.images_dir.display()),
-            )
-        })?);
-        Self::with_source(settings, metrics, source, None)
+    /// Builds everything the settings describe. Must run inside the tokio runtime
+    /// (render jobs fetch through it, cache writes are spawned on it).
+    pub async fn build(settings: Settings, metrics: Metrics) -> io::Result<Arc<AppState>> {
+        Self::build_with_clock(settings, metrics, Arc::new(SystemClock)).await
     }
 
-    /// Builds the state around an already opened source and an optional render sink.
-    pub fn with_source(
+    /// [`AppState::build`] with the worker queue's time taken from `clock` (tests drive
+    /// overload scenarios with a manual clock).
+    pub async fn build_with_clock(
         settings: Settings,
         metrics: Metrics,
-        source: Source,
-        sink: Option<Arc<dyn RenderSink>>,
-    ) -> std::io::Result<Arc<AppState>> {
-        let pool = Arc::new(WorkerPool::start(settings.queue, metrics.clone())?);
+        clock: Arc<dyn Clock>,
+    ) -> io::Result<Arc<AppState>> {
+        let s3_metrics = match &settings.s3 {
+            Some(_) => Some(S3Metrics::new(&metrics.registry).map_err(|e| io_error("metrics", e))?),
+            None => None,
+        };
+        let client = |s3: &S3Settings, timeout: Option<std::time::Duration>| {
+            let mut s3 = s3.clone();
+            if let Some(t) = timeout {
+                s3.timeout = t;
+            }
+            S3Client::new(
+                &s3,
+                s3_metrics
+                    .clone()
+                    .expect("S3 metrics exist with S3 settings"),
+            )
+        };
+        let source = match (&settings.source, &settings.s3) {
+            (SourceChoice::S3(src), Some(s3)) => {
+                Source::S3(S3Source::new(client(s3, None), src.clone()))
+            }
+            _ => Source::Local(LocalSource::new(&settings.images_dir).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "images directory {} (--images-dir): {e}",
+                        settings.images_dir.display()
+                    ),
+                )
+            })?),
+        };
+        let store: Arc<dyn SlotStore> = match (&settings.cache.store, &settings.s3) {
+            (
+                CacheStoreChoice::S3 {
+                    bucket,
+                    prefix,
+                    timeout,
+                },
+                Some(s3),
+            ) => Arc::new(S3Store::new(
+                client(s3, Some(*timeout)),
+                bucket.clone(),
+                prefix.clone(),
+            )),
+            (CacheStoreChoice::Dir(dir), _) => Arc::new(LocalDirStore::new(dir).map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cache directory {} (--cache-dir): {e}", dir.display()),
+                )
+            })?),
+            (CacheStoreChoice::S3 { .. }, None) => {
+                return Err(io_error(
+                    "cache",
+                    "a cache bucket needs VIGNETTE_S3_ENDPOINT",
+                ));
+            }
+        };
+        let cache_metrics =
+            CacheMetrics::new(&metrics.registry).map_err(|e| io_error("metrics", e))?;
+        let cache = SlotCache::open(store, settings.cache.settings.clone(), cache_metrics).await;
+        let cache_stop = CancellationToken::new();
+        let flusher = cache.spawn_flusher(cache_stop.clone());
+        let pool = Arc::new(WorkerPool::start_with_clock(
+            settings.queue,
+            metrics.clone(),
+            clock,
+        )?);
         let render = Arc::new(RenderContext {
             source: source.clone(),
             limits: settings.limits,
@@ -63,20 +146,37 @@ impl AppState {
             deadline: settings.render_deadline,
             metrics: metrics.clone(),
             runtime: tokio::runtime::Handle::current(),
-            sink,
+            sink: Some(Arc::new(cache.clone())),
             intermediates: Arc::new(IntermediateCache::new(settings.intermediate_cache_bytes)),
         });
         Ok(Arc::new(AppState {
             fingerprint: settings.encode.fingerprint(),
             settings,
             source,
+            cache,
             pool,
             flights: Flights::new(),
             render,
             metrics,
             probes: ProbeCache::default(),
             draining: AtomicBool::new(false),
+            cache_stop,
+            flusher: Mutex::new(Some(flusher)),
         }))
+    }
+
+    /// Stops the index flusher, which waits for pending cache writes and flushes the
+    /// index once more.
+    pub async fn close_cache(&self) {
+        self.cache_stop.cancel();
+        let flusher = self
+            .flusher
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(handle) = flusher {
+            let _ = handle.await;
+        }
     }
 }
 

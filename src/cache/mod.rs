@@ -23,8 +23,8 @@ mod metrics;
 mod policy;
 mod reload;
 mod s3;
-#[cfg(test)]
-mod sim;
+#[doc(hidden)]
+pub mod sim;
 mod slot_cache;
 mod store;
 #[cfg(test)]

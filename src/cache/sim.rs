@@ -2,7 +2,7 @@
 //! eviction policy by measured hit ratio. Seeded, no clock: the same command prints the
 //! same table (`docs/cache.md`):
 //!
-//! `cargo test --release --lib cache::sim -- --ignored --nocapture`
+//! `cargo run --release --example cache_sim`
 
 use super::index::{Entry, Index, Reserve};
 use super::policy::EvictionPolicy;
@@ -141,10 +141,10 @@ fn hit_ratio(run: &Run, workload: Workload, slots: u32, policy: EvictionPolicy) 
     hits as f64 / run.requests as f64
 }
 
-/// The full table of `docs/cache.md` (a minute in release mode).
-#[test]
-#[ignore = "long: run with --release -- --ignored --nocapture"]
-fn hit_ratio_table() {
+/// The full table of `docs/cache.md` as Markdown (about half a minute in release mode).
+pub fn hit_ratio_table() -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
     let run = Run {
         catalogue: 100_000,
         requests: 2_000_000,
@@ -164,37 +164,49 @@ fn hit_ratio_table() {
             phase: 200_000,
         },
     ];
-    println!(
-        "catalogue {} keys, {} requests, seed {}",
+    let _ = writeln!(
+        out,
+        "catalogue {} keys, {} requests, seed {}\n",
         run.catalogue, run.requests, run.seed
     );
-    println!("| workload | slots | LRU | CLOCK | SIEVE |");
-    println!("| --- | ---: | ---: | ---: | ---: |");
+    let _ = writeln!(out, "| workload | slots | LRU | CLOCK | SIEVE |");
+    let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: |");
     for workload in workloads {
         for slots in [100, 1000, 5000] {
             let ratios: Vec<String> = POLICIES
                 .iter()
                 .map(|&p| format!("{:.2}%", 100.0 * hit_ratio(&run, workload, slots, p)))
                 .collect();
-            println!("| {} | {slots} | {} |", workload.name(), ratios.join(" | "));
+            let _ = writeln!(
+                out,
+                "| {} | {slots} | {} |",
+                workload.name(),
+                ratios.join(" | ")
+            );
         }
     }
+    out
 }
 
-/// A quick guard on the choice: on a skewed workload with one-hit wonders, the
-/// default policy does at least as well as LRU.
-#[test]
-fn default_policy_beats_lru_on_a_long_tail() {
-    let run = Run {
-        catalogue: 10_000,
-        requests: 100_000,
-        seed: 7,
-    };
-    let workload = Workload::OneHitWonders {
-        alpha: 0.8,
-        share: 0.3,
-    };
-    let lru = hit_ratio(&run, workload, 200, EvictionPolicy::Lru);
-    let default = hit_ratio(&run, workload, 200, EvictionPolicy::default());
-    assert!(default >= lru, "default {default:.4} < LRU {lru:.4}");
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A quick guard on the choice: on a skewed workload with one-hit wonders, the
+    /// default policy does at least as well as LRU.
+    #[test]
+    fn default_policy_beats_lru_on_a_long_tail() {
+        let run = Run {
+            catalogue: 10_000,
+            requests: 100_000,
+            seed: 7,
+        };
+        let workload = Workload::OneHitWonders {
+            alpha: 0.8,
+            share: 0.3,
+        };
+        let lru = hit_ratio(&run, workload, 200, EvictionPolicy::Lru);
+        let default = hit_ratio(&run, workload, 200, EvictionPolicy::default());
+        assert!(default >= lru, "default {default:.4} < LRU {lru:.4}");
+    }
 }

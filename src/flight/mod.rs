@@ -151,6 +151,17 @@ impl Flights {
         Joined::Leader(flight, waiter)
     }
 
+    /// Joins the flight of `key` only if one is running.
+    pub fn follow(&self, key: &VariantKey) -> Option<Waiter> {
+        let map = self.lock();
+        let entry = map.get(key)?;
+        entry.state.waiters.fetch_add(1, Ordering::AcqRel);
+        Some(Waiter {
+            state: entry.state.clone(),
+            rx: entry.tx.subscribe(),
+        })
+    }
+
     fn finish(&self, state: &Arc<FlightState>, outcome: Outcome) {
         let entry = {
             let mut map = self.lock();
@@ -162,6 +173,14 @@ impl Flights {
         if let Some(entry) = entry {
             entry.tx.send_replace(Some(outcome));
         }
+    }
+
+    /// Requests waiting on any flight.
+    pub fn waiting(&self) -> usize {
+        self.lock()
+            .values()
+            .map(|e| e.state.waiters.load(Ordering::Acquire))
+            .sum()
     }
 
     /// Number of flights running.

@@ -4,11 +4,12 @@
 
 use super::iiif::image_id;
 use crate::error::AppError;
-use crate::flight::Joined;
 use crate::flight::job::RenderJob;
+use crate::flight::{Joined, Waiter};
+use crate::pool::{RejectReason, Rejection};
 use crate::render::Rendered;
-use crate::spec::Spec;
 use crate::spec::key::VariantKey;
+use crate::spec::{Format, Spec};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -38,33 +39,97 @@ pub(super) async fn serve(
         success_headers(state, resp.headers_mut(), &etag, &canonical);
         return resp;
     }
-    let waiter = match state.flights.join(key) {
-        Joined::Follower(waiter) => {
-            state.metrics.coalesced.inc();
-            waiter
-        }
-        Joined::Leader(flight, waiter) => {
-            let job = RenderJob::interactive(state.render.clone(), identifier, spec, flight)
-                .with_source_version(meta.version);
-            if let Err((job, rejection)) = state.pool.try_submit(Box::new(job)) {
-                job.reject(rejection);
-            }
-            waiter
-        }
+    if let Some(hit) = state.cache.get(&key).await {
+        return image_response(state, hit.bytes, hit.format, &etag, &canonical, "hit");
+    }
+    let waiter = match admit(state, identifier, spec, key, &meta.version) {
+        Ok(waiter) => waiter,
+        Err(rejection) => return AppError::Rejected(rejection).into_response(),
     };
     match waiter.outcome().await {
-        Ok(rendered) => {
-            let mut resp = Response::new(body_of(rendered.clone()));
-            let h = resp.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(rendered.format.media_type()),
-            );
-            success_headers(state, h, &etag, &canonical);
-            resp
-        }
+        Ok(rendered) => image_response(
+            state,
+            Rendered::shared_bytes(&rendered),
+            rendered.format,
+            &etag,
+            &canonical,
+            "miss",
+        ),
         Err(e) => e.as_ref().into_response(),
     }
+}
+
+/// A miss: join the render in flight, or start one. While the instance sheds load, a
+/// miss with no render in flight is refused at once, before any job is built; every
+/// refused miss is queued for hydration, to be rendered into the cache later.
+fn admit(
+    state: &AppState,
+    identifier: String,
+    spec: Spec,
+    key: VariantKey,
+    version: &str,
+) -> Result<Waiter, Rejection> {
+    if let Some(waiter) = state.flights.follow(&key) {
+        state.metrics.coalesced.inc();
+        return Ok(waiter);
+    }
+    if let Some(rejection) = state.pool.refuse_if_shedding() {
+        hydrate(state, identifier, spec, key, version);
+        return Err(rejection);
+    }
+    match state.flights.join(key) {
+        Joined::Follower(waiter) => {
+            state.metrics.coalesced.inc();
+            Ok(waiter)
+        }
+        Joined::Leader(flight, waiter) => {
+            let job = RenderJob::interactive(
+                state.render.clone(),
+                identifier.clone(),
+                spec.clone(),
+                flight,
+            )
+            .with_source_version(version);
+            match state.pool.try_submit(Box::new(job)) {
+                Ok(()) => Ok(waiter),
+                Err((job, rejection)) => {
+                    // Answers every waiter that joined meanwhile.
+                    job.reject(rejection);
+                    if rejection.reason != RejectReason::Shutdown {
+                        hydrate(state, identifier, spec, key, version);
+                    }
+                    Err(rejection)
+                }
+            }
+        }
+    }
+}
+
+/// Queues a refused miss for rendering into the cache when the workers are idle.
+fn hydrate(state: &AppState, identifier: String, spec: Spec, key: VariantKey, version: &str) {
+    let job = RenderJob::hydration(state.render.clone(), identifier, spec, key)
+        .with_source_version(version);
+    state.pool.submit_hydration(Box::new(job));
+}
+
+/// A `200` with the variant's bytes. `X-Cache` says whether the slot cache answered.
+fn image_response(
+    state: &AppState,
+    bytes: Bytes,
+    format: Format,
+    etag: &str,
+    canonical: &str,
+    cache: &'static str,
+) -> Response {
+    let mut resp = Response::new(Body::from(bytes));
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.media_type()),
+    );
+    h.insert("x-cache", HeaderValue::from_static(cache));
+    success_headers(state, h, etag, canonical);
+    resp
 }
 
 /// Headers of a successful image response (and of its `304`).
@@ -91,17 +156,6 @@ fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
         .flat_map(|v| v.split(','))
         .map(|t| t.trim())
         .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
-}
-
-/// The rendered bytes as a body, without copying them.
-fn body_of(rendered: Arc<Rendered>) -> Body {
-    struct Owner(Arc<Rendered>);
-    impl AsRef<[u8]> for Owner {
-        fn as_ref(&self) -> &[u8] {
-            &self.0.bytes
-        }
-    }
-    Body::from(Bytes::from_owner(Owner(rendered)))
 }
 
 #[cfg(test)]

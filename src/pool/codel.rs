@@ -119,6 +119,27 @@ impl Controller {
         Ok(())
     }
 
+    /// Admission sees the oldest queued job, which has waited `oldest` so far. If it has
+    /// waited past the target, the queue has been standing since it crossed the target:
+    /// every job that left since then was older, hence above the target too. Detects a
+    /// standing queue without waiting for a dequeue, which matters when every worker is
+    /// busy with a long render.
+    pub fn observe_head(&mut self, now: Instant, oldest: Duration) {
+        if self.shedding || oldest < self.params.target {
+            return;
+        }
+        let crossed = now.checked_sub(oldest - self.params.target).unwrap_or(now);
+        let since = match self.first_above {
+            Some(t) if t <= crossed => t,
+            _ => crossed,
+        };
+        self.first_above = Some(since);
+        if now.saturating_duration_since(since) >= self.params.interval {
+            self.shedding = true;
+            self.first_above = None;
+        }
+    }
+
     /// A worker took a job that waited `sojourn`.
     pub fn on_dequeue(&mut self, now: Instant, sojourn: Duration) -> Verdict {
         if sojourn < self.params.target {
@@ -273,6 +294,34 @@ mod tests {
         t.at(11_200);
         assert_eq!(t.admit(1500), Ok(()));
         assert_eq!(t.dequeue(700), Verdict::Run);
+    }
+
+    #[test]
+    fn a_head_standing_past_target_plus_interval_trips_admission() {
+        let mut t = Timeline::new();
+        // Every worker is busy for long: nothing is dequeued, the head just waits.
+        t.at(5_400);
+        t.c.observe_head(t.now, Duration::from_millis(5_400));
+        assert!(!t.c.is_shedding(), "standing since 0.5 s: 4.9 s < interval");
+        assert_eq!(t.admit(0), Ok(()));
+        t.at(5_500);
+        t.c.observe_head(t.now, Duration::from_millis(5_500));
+        assert!(t.c.is_shedding());
+        assert_eq!(t.admit(0), Err(Refusal::Codel));
+    }
+
+    #[test]
+    fn a_young_head_says_nothing() {
+        let mut t = Timeline::new();
+        t.at(10_000);
+        t.c.observe_head(t.now, Duration::from_millis(499));
+        assert!(!t.c.is_shedding());
+        // A job that left under the target earlier does not hide a standing head.
+        t.at(11_000);
+        t.dequeue(100);
+        t.at(16_600);
+        t.c.observe_head(t.now, Duration::from_millis(6_000));
+        assert!(t.c.is_shedding());
     }
 
     #[test]

@@ -2,16 +2,19 @@
 //! CoDel-style admission controller, plus the hydration queue of refused misses.
 //! Submitting never blocks: a job is queued or handed back at once with the reason.
 
+pub mod clock;
 pub mod codel;
 mod queue;
 
 use crate::metrics::Metrics;
 use crate::spec::key::VariantKey;
 use queue::{Discarded, QueueState, Taken};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use codel::CodelParams;
 pub use queue::QueueParams;
 
@@ -76,6 +79,10 @@ struct Shared {
     state: Mutex<QueueState>,
     work_ready: Condvar,
     metrics: Metrics,
+    /// Mirrors of the queue state readable without the lock, for the refusal fast path.
+    shedding: AtomicBool,
+    drain_ms: AtomicU64,
+    clock: Arc<dyn Clock>,
 }
 
 impl Shared {
@@ -86,6 +93,9 @@ impl Shared {
     }
 
     fn publish(&self, st: &QueueState) {
+        self.shedding.store(st.is_shedding(), Ordering::Release);
+        self.drain_ms
+            .store(st.drain_estimate().as_millis() as u64, Ordering::Release);
         self.metrics.queue_depth.set(st.interactive_len() as i64);
         self.metrics.hydration_depth.set(st.hydration_len() as i64);
         self.metrics.overloaded.set(st.is_shedding() as i64);
@@ -121,10 +131,22 @@ impl WorkerPool {
     /// Starts `params.workers` OS threads named `render-N`. Never uses the async
     /// runtime's threads or its unbounded blocking pool.
     pub fn start(params: QueueParams, metrics: Metrics) -> std::io::Result<Self> {
+        Self::start_with_clock(params, metrics, Arc::new(SystemClock))
+    }
+
+    /// [`WorkerPool::start`] with the queue's time taken from `clock`.
+    pub fn start_with_clock(
+        params: QueueParams,
+        metrics: Metrics,
+        clock: Arc<dyn Clock>,
+    ) -> std::io::Result<Self> {
         let shared = Arc::new(Shared {
             state: Mutex::new(QueueState::new(params)),
             work_ready: Condvar::new(),
             metrics,
+            shedding: AtomicBool::new(false),
+            drain_ms: AtomicU64::new(0),
+            clock,
         });
         let mut threads = Vec::with_capacity(params.workers);
         for n in 0..params.workers.max(1) {
@@ -145,7 +167,7 @@ impl WorkerPool {
     /// no allocation beyond the queue slot: the refusal path costs microseconds.
     pub fn try_submit(&self, job: Box<dyn Job>) -> Result<(), (Box<dyn Job>, Rejection)> {
         let mut st = self.shared.lock();
-        let result = st.push(Instant::now(), job);
+        let result = st.push(self.shared.clock.now(), job);
         let retry_after = st.drain_estimate();
         self.shared.publish(&st);
         drop(st);
@@ -171,12 +193,29 @@ impl WorkerPool {
         }
     }
 
+    /// The refusal fast path: while the failure mode is on, refuses (and counts) a new
+    /// miss without taking the queue's lock or building a job. Two atomic loads.
+    pub fn refuse_if_shedding(&self) -> Option<Rejection> {
+        if !self.shared.shedding.load(Ordering::Acquire) {
+            return None;
+        }
+        self.shared
+            .metrics
+            .rejected
+            .with_label_values(&[RejectReason::Codel.as_str()])
+            .inc();
+        Some(Rejection {
+            reason: RejectReason::Codel,
+            retry_after: Duration::from_millis(self.shared.drain_ms.load(Ordering::Acquire)),
+        })
+    }
+
     /// Queues a job that renders into the cache when the workers have nothing
     /// interactive to do. Returns false when the key is already queued or the queue is
     /// full.
     pub fn submit_hydration(&self, job: Box<dyn Job>) -> bool {
         let mut st = self.shared.lock();
-        let queued = st.push_hydration(Instant::now(), job);
+        let queued = st.push_hydration(self.shared.clock.now(), job);
         self.shared.publish(&st);
         drop(st);
         if queued {
@@ -219,8 +258,9 @@ fn worker_loop(shared: &Shared) {
         let (taken, retry_after) = {
             let mut st = shared.lock();
             let taken = loop {
-                let taken = st.take(Instant::now(), &mut discarded);
-                if !matches!(taken, Taken::Idle) || !discarded.dropped.is_empty() {
+                let taken = st.take(shared.clock.now(), &mut discarded);
+                // Anything taken, dropped or skipped is accounted for before waiting.
+                if !matches!(taken, Taken::Idle) || !discarded.is_empty() {
                     break taken;
                 }
                 if st.shutting_down {
@@ -241,6 +281,7 @@ fn worker_loop(shared: &Shared) {
             m.queue_sojourn.observe(s.as_secs_f64());
         }
         m.skipped.inc_by(discarded.skipped);
+        m.hydration_expired.inc_by(discarded.expired);
         for job in discarded.dropped {
             m.rejected.with_label_values(&["codel"]).inc();
             job.reject(Rejection {
@@ -254,12 +295,13 @@ fn worker_loop(shared: &Shared) {
             Taken::Idle => continue,
         };
         m.workers_busy.inc();
-        let started = Instant::now();
+        let started = shared.clock.now();
         // A panic inside a codec must not take the worker down with it: the job's
         // waiters see their channel closed and answer an error.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(kind)));
         m.workers_busy.dec();
-        shared.lock().record_service(started.elapsed());
+        let took = shared.clock.now().saturating_duration_since(started);
+        shared.lock().record_service(took);
     }
 }
 

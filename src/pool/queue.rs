@@ -51,6 +51,16 @@ pub(super) struct Discarded {
     pub(super) sojourns: Vec<Duration>,
 }
 
+impl Discarded {
+    /// Whether taking work left nothing to account for.
+    pub(super) fn is_empty(&self) -> bool {
+        self.dropped.is_empty()
+            && self.skipped == 0
+            && self.expired == 0
+            && self.sojourns.is_empty()
+    }
+}
+
 pub(super) struct QueueState {
     params: QueueParams,
     controller: Controller,
@@ -119,6 +129,10 @@ impl QueueState {
         }
         if self.interactive.len() >= self.params.capacity {
             return Err((job, RejectReason::Full));
+        }
+        if let Some(head) = self.interactive.front() {
+            let oldest = now.saturating_duration_since(head.enqueued);
+            self.controller.observe_head(now, oldest);
         }
         let est = self.wait_for(self.interactive.len());
         match self.controller.admit(now, est) {

@@ -48,6 +48,10 @@ struct Harness {
 
 impl Harness {
     fn new(workers: usize, capacity: usize) -> Self {
+        Self::with_clock(workers, capacity, Arc::new(SystemClock))
+    }
+
+    fn with_clock(workers: usize, capacity: usize, clock: Arc<dyn Clock>) -> Self {
         let metrics = Metrics::new();
         let params = QueueParams {
             capacity,
@@ -56,7 +60,7 @@ impl Harness {
             hydration_capacity: 4,
             hydration_horizon: Duration::from_secs(3600),
         };
-        let pool = WorkerPool::start(params, metrics.clone()).unwrap();
+        let pool = WorkerPool::start_with_clock(params, metrics.clone(), clock).unwrap();
         let (tx, events) = mpsc::channel();
         Harness {
             pool,
@@ -192,4 +196,28 @@ fn a_panicking_job_does_not_kill_its_worker() {
     assert_eq!(h.next(), Event::Started(1, JobKind::Interactive));
     g.send(()).unwrap();
     h.pool.shutdown();
+}
+
+#[test]
+fn hydration_entries_older_than_the_horizon_are_dropped() {
+    let clock = Arc::new(ManualClock::new());
+    let h = Harness::with_clock(1, 4, clock.clone());
+    let (j1, g1, _) = h.job(1);
+    let (old, _go, _) = h.job(10);
+    h.pool.try_submit(j1).ok().unwrap();
+    assert_eq!(h.next(), Event::Started(1, JobKind::Interactive));
+    assert!(h.pool.submit_hydration(old));
+    // The horizon is one hour: the entry outlives it while the worker is busy.
+    clock.advance(Duration::from_secs(3601));
+    let (fresh, gf, _) = h.job(11);
+    assert!(h.pool.submit_hydration(fresh));
+    g1.send(()).unwrap();
+    assert_eq!(
+        h.next(),
+        Event::Started(11, JobKind::Hydration),
+        "10 expired"
+    );
+    gf.send(()).unwrap();
+    h.pool.shutdown();
+    assert_eq!(h.metrics.hydration_expired.get(), 1);
 }

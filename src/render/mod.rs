@@ -119,6 +119,20 @@ pub struct Rendered {
     pub height: u32,
 }
 
+impl Rendered {
+    /// The encoded bytes as [`bytes::Bytes`] that share the allocation: no copy for the
+    /// response body or the cache write.
+    pub fn shared_bytes(this: &std::sync::Arc<Rendered>) -> bytes::Bytes {
+        struct Owner(std::sync::Arc<Rendered>);
+        impl AsRef<[u8]> for Owner {
+            fn as_ref(&self) -> &[u8] {
+                &self.0.bytes
+            }
+        }
+        bytes::Bytes::from_owner(Owner(this.clone()))
+    }
+}
+
 /// Formats vignette can read, as sniffed from the bytes (never from a name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceFormat {

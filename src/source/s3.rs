@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 /// Which buckets identifiers may name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Buckets {
-    /// One bucket (`VIGNETTE_S3_BUCKET`): the identifier is the object key.
+    /// One bucket (`VIGNETTE_SOURCE_BUCKET`): the identifier is the object key.
     Single(String),
-    /// Several buckets (`VIGNETTE_S3_BUCKETS`, comma-separated): the identifier is
+    /// Several buckets (`VIGNETTE_SOURCE_BUCKETS`, comma-separated): the identifier is
     /// `{bucket}/{key}` and the bucket must be listed.
     Allowlist(Vec<String>),
 }

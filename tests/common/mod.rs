@@ -4,6 +4,7 @@
 
 pub mod fixtures;
 pub mod garage;
+pub mod gate;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -16,7 +17,8 @@ pub struct Server {
     pub base: String,
     pub admin: String,
     pub state: Arc<AppState>,
-    pub dir: tempfile::TempDir,
+    /// The images directory when the server owns it.
+    pub dir: Option<tempfile::TempDir>,
     pub client: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -26,13 +28,42 @@ pub struct Server {
 pub async fn start_with(fill: impl FnOnce(&Path), tweak: impl FnOnce(&mut Settings)) -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
     fill(dir.path());
-    let mut settings = Settings::for_dir(dir.path());
+    let mut server = start_in(dir.path(), tweak).await;
+    server.dir = Some(dir);
+    server
+}
+
+/// Starts a server on an existing images directory (e.g. to restart on the same files).
+pub async fn start_in(dir: &Path, tweak: impl FnOnce(&mut Settings)) -> Server {
+    start_full(dir, tweak, Arc::new(vignette::pool::SystemClock)).await
+}
+
+/// Starts a server on the standard fixtures whose queue runs on `clock`.
+pub async fn start_with_clock(
+    tweak: impl FnOnce(&mut Settings),
+    clock: Arc<dyn vignette::pool::Clock>,
+) -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fixtures::write_all(dir.path());
+    let mut server = start_full(dir.path(), tweak, clock).await;
+    server.dir = Some(dir);
+    server
+}
+
+async fn start_full(
+    dir: &Path,
+    tweak: impl FnOnce(&mut Settings),
+    clock: Arc<dyn vignette::pool::Clock>,
+) -> Server {
+    let mut settings = Settings::for_dir(dir);
     tweak(&mut settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let admin_base = format!("http://{}", admin.local_addr().unwrap());
-    let state = AppState::new(settings, Metrics::new()).expect("state");
+    let state = AppState::build_with_clock(settings, Metrics::new(), clock)
+        .await
+        .expect("state");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(vignette::run(listener, admin, state.clone(), async move {
         let _ = rx.await;
@@ -41,7 +72,7 @@ pub async fn start_with(fill: impl FnOnce(&Path), tweak: impl FnOnce(&mut Settin
         base,
         admin: admin_base,
         state,
-        dir,
+        dir: None,
         client: reqwest::Client::new(),
         stop: Some(tx),
         task: Some(task),
@@ -97,6 +128,27 @@ impl Server {
         if let Some(task) = self.task.take() {
             task.await.expect("server task").expect("server ran");
         }
+    }
+}
+
+/// Polls `check` until it holds, failing after `secs` seconds: a wait for a background
+/// effect (a cache write landing) with a deadline, never a fixed sleep.
+pub async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(secs);
+    let mut poll = tokio::time::interval(std::time::Duration::from_millis(20));
+    loop {
+        poll.tick().await;
+        if check().await {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
     }
 }
 

@@ -19,7 +19,7 @@ async fn garage_down_then_back() {
     let mut garage = Garage::start();
     let (client, s3_metrics) = garage.client();
     let bucket = garage.var("VIGNETTE_CACHE_BUCKET").to_owned();
-    let images = garage.var("VIGNETTE_S3_BUCKET").to_owned();
+    let images = garage.var("GARAGE_IMAGES_BUCKET").to_owned();
     let source = S3Source::new(
         client.clone(),
         S3SourceSettings::new(Buckets::Single(images)),

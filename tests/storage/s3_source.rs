@@ -22,7 +22,7 @@ async fn upload(client: &S3Client, bucket: &str, key: &str, body: &[u8]) {
 async fn reads_versions_and_prefixes_and_refuses_missing_or_forbidden() {
     let garage = Garage::start();
     let (client, metrics) = garage.client();
-    let images = garage.var("VIGNETTE_S3_BUCKET").to_owned();
+    let images = garage.var("GARAGE_IMAGES_BUCKET").to_owned();
     upload(&client, &images, "a/cat.jpg", b"0123456789").await;
     upload(&client, &images, "empty.png", b"").await;
 
@@ -99,7 +99,7 @@ async fn reads_versions_and_prefixes_and_refuses_missing_or_forbidden() {
 async fn a_replaced_object_gets_a_new_version_after_the_interval() {
     let garage = Garage::start();
     let (client, metrics) = garage.client();
-    let images = garage.var("VIGNETTE_S3_BUCKET").to_owned();
+    let images = garage.var("GARAGE_IMAGES_BUCKET").to_owned();
     upload(&client, &images, "cat.jpg", b"old").await;
     let settings = S3SourceSettings {
         revalidate: Duration::from_secs(60),

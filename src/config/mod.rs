@@ -2,8 +2,11 @@
 //! clap and validated once into typed [`Settings`]. Nothing downstream re-checks a value;
 //! a bad value stops the start with a message that names the setting.
 
+use crate::cache::CacheSettings;
 use crate::pool::{CodelParams, QueueParams};
 use crate::render::{EncodeSettings, Limits};
+use crate::s3::S3Settings;
+use crate::source::s3::S3SourceSettings;
 use crate::spec::PlanLimits;
 use clap::Parser;
 use std::net::SocketAddr;
@@ -111,6 +114,84 @@ pub struct Cli {
     #[arg(long, env = "VIGNETTE_SHUTDOWN_GRACE_SECS", default_value = "20")]
     pub shutdown_grace_secs: String,
 
+    /// S3 endpoint (e.g. http://127.0.0.1:3900 for Garage). Credentials come from
+    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or their *_FILE variants.
+    #[arg(long, env = "VIGNETTE_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// S3 region.
+    #[arg(long, env = "VIGNETTE_S3_REGION", default_value = "garage")]
+    pub s3_region: String,
+
+    /// Bound on one whole S3 call of the source (retries and body included), in ms.
+    #[arg(long, env = "VIGNETTE_S3_TIMEOUT_MS", default_value = "5000")]
+    pub s3_timeout_ms: String,
+
+    /// Bound on opening a connection to S3, in ms.
+    #[arg(long, env = "VIGNETTE_S3_CONNECT_TIMEOUT_MS", default_value = "1000")]
+    pub s3_connect_timeout_ms: String,
+
+    /// Attempts per S3 call, the first one included.
+    #[arg(long, env = "VIGNETTE_S3_MAX_ATTEMPTS", default_value = "2")]
+    pub s3_max_attempts: String,
+
+    /// Serve images from this bucket (identifiers are object keys) instead of the
+    /// images directory.
+    #[arg(long, env = "VIGNETTE_SOURCE_BUCKET")]
+    pub source_bucket: Option<String>,
+
+    /// Serve images from these buckets (comma-separated allowlist; an identifier's
+    /// first path segment names the bucket).
+    #[arg(long, env = "VIGNETTE_SOURCE_BUCKETS")]
+    pub source_buckets: Option<String>,
+
+    /// Seconds a source's version (S3 ETag) is trusted before it is checked again.
+    #[arg(long, env = "VIGNETTE_SOURCE_REVALIDATE_SECS", default_value = "60")]
+    pub source_revalidate_secs: String,
+
+    /// Keep rendered variants in this bucket (the slot cache) instead of a local
+    /// directory.
+    #[arg(long, env = "VIGNETTE_CACHE_BUCKET")]
+    pub cache_bucket: Option<String>,
+
+    /// Key prefix of the slot cache's objects in its bucket (one prefix per instance).
+    #[arg(long, env = "VIGNETTE_CACHE_PREFIX", default_value = "")]
+    pub cache_prefix: String,
+
+    /// Directory of the slot cache when no cache bucket is set.
+    #[arg(long, env = "VIGNETTE_CACHE_DIR", default_value = "./cache")]
+    pub cache_dir: PathBuf,
+
+    /// Number of slots of the cache: it never holds more than slots × max object bytes.
+    #[arg(long, env = "VIGNETTE_CACHE_SLOTS", default_value = "1000")]
+    pub cache_slots: String,
+
+    /// Largest variant stored in the cache (larger ones are served, not cached).
+    #[arg(long, env = "VIGNETTE_CACHE_MAX_OBJECT_BYTES", default_value = "5MB")]
+    pub cache_max_object_bytes: String,
+
+    /// Seconds between flushes of the cache index (also flushed at shutdown).
+    #[arg(long, env = "VIGNETTE_CACHE_INDEX_FLUSH_SECS", default_value = "30")]
+    pub cache_index_flush_secs: String,
+
+    /// Bound on one S3 call of the cache, in ms: a slow cache must not slow hits down
+    /// more than a render would.
+    #[arg(long, env = "VIGNETTE_CACHE_S3_TIMEOUT_MS", default_value = "2000")]
+    pub cache_s3_timeout_ms: String,
+
+    /// Cache writes in flight at once; more are dropped (and counted).
+    #[arg(long, env = "VIGNETTE_CACHE_MAX_PENDING_WRITES", default_value = "16")]
+    pub cache_max_pending_writes: String,
+
+    /// Consecutive cache-store failures after which the store is left alone for
+    /// VIGNETTE_CACHE_BREAKER_SECS (lookups miss, writes are dropped).
+    #[arg(long, env = "VIGNETTE_CACHE_BREAKER_FAILURES", default_value = "3")]
+    pub cache_breaker_failures: String,
+
+    /// Seconds the cache store is left alone after VIGNETTE_CACHE_BREAKER_FAILURES.
+    #[arg(long, env = "VIGNETTE_CACHE_BREAKER_SECS", default_value = "5")]
+    pub cache_breaker_secs: String,
+
     /// Log format: `text` or `json`. Filter with RUST_LOG (default info).
     #[arg(long, env = "VIGNETTE_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
@@ -174,21 +255,61 @@ pub struct Settings {
     pub shutdown_grace: Duration,
     /// Log format.
     pub log_format: LogFormat,
+    /// How to reach S3, when a bucket is configured.
+    pub s3: Option<S3Settings>,
+    /// Where images come from.
+    pub source: SourceChoice,
+    /// Where rendered variants are kept.
+    pub cache: CacheChoice,
 
     // Performance settings
     /// Bytes of decoded sources kept by the intermediate cache (0: off).
     pub intermediate_cache_bytes: usize,
 }
 
+/// The configured image source.
+#[derive(Debug, Clone)]
+pub enum SourceChoice {
+    /// The images directory (`images_dir`).
+    Local,
+    /// S3 bucket(s).
+    S3(S3SourceSettings),
+}
+
+/// Where the slot cache lives.
+#[derive(Debug, Clone)]
+pub enum CacheStoreChoice {
+    /// A local directory.
+    Dir(PathBuf),
+    /// A bucket and key prefix, with the cache's own call timeout.
+    S3 {
+        /// Bucket.
+        bucket: String,
+        /// Key prefix of the slot objects and the index.
+        prefix: String,
+        /// Bound on one S3 call of the cache.
+        timeout: Duration,
+    },
+}
+
+/// The slot cache's store and settings.
+#[derive(Debug, Clone)]
+pub struct CacheChoice {
+    /// Where.
+    pub store: CacheStoreChoice,
+    /// Sizes and timings.
+    pub settings: CacheSettings,
+}
+
 /// Parses `value` for the setting `flag`/`env`, mapping failures to a [`ConfigError`].
-struct Check<'a> {
-    flag: &'static str,
-    env: &'static str,
-    value: &'a str,
+pub(super) struct Check<'a> {
+    pub(super) flag: &'static str,
+    pub(super) env: &'static str,
+    pub(super) value: &'a str,
 }
 
 impl Check<'_> {
-    fn fail(&self, reason: impl Into<String>) -> ConfigError {
+    pub(super) fn fail(&self, reason: impl Into<String>) -> ConfigError {
         ConfigError {
             flag: self.flag,
             env: self.env,
@@ -197,7 +318,7 @@ impl Check<'_> {
         }
     }
 
-    fn int(&self, min: u64, max: u64) -> Result<u64, ConfigError> {
+    pub(super) fn int(&self, min: u64, max: u64) -> Result<u64, ConfigError> {
         let v: u64 = self
             .value
             .trim()
@@ -222,7 +343,7 @@ impl Check<'_> {
         Ok(v)
     }
 
-    fn bytes(&self, min: u64, max: u64) -> Result<u64, ConfigError> {
+    pub(super) fn bytes(&self, min: u64, max: u64) -> Result<u64, ConfigError> {
         let s = self.value.trim();
         let split = s
             .find(|c: char| !c.is_ascii_digit() && c != '_')
@@ -265,6 +386,9 @@ macro_rules! check {
         }
     };
 }
+
+// After the macro, which it uses.
+mod storage;
 
 /// Default worker count: one core is left to the HTTP side, at least one worker.
 pub fn default_workers() -> usize {
@@ -354,7 +478,11 @@ impl Cli {
                 });
             }
         };
+        let (s3, source, cache) = self.validate_storage()?;
         Ok(Settings {
+            s3,
+            source,
+            cache,
             listen: check!(self, listen, "--listen", "VIGNETTE_LISTEN").addr()?,
             admin_listen: check!(
                 self,
@@ -487,8 +615,8 @@ impl Cli {
 }
 
 impl Settings {
-    /// Settings for tests and embedding: the defaults, with the local source in `dir`
-    /// and both listeners on ephemeral loopback ports.
+    /// Settings for tests and embedding: the defaults, with the local source in `dir`,
+    /// the slot cache in `dir/.cache` and both listeners on ephemeral loopback ports.
     pub fn for_dir(dir: impl Into<PathBuf>) -> Settings {
         let cli = Cli::parse_from([
             "vignette",
@@ -499,6 +627,8 @@ impl Settings {
         ]);
         let mut s = cli.validate().expect("defaults are valid");
         s.images_dir = dir.into();
+        // A hidden directory: the local source never serves it.
+        s.cache.store = CacheStoreChoice::Dir(s.images_dir.join(".cache"));
         s
     }
 }
