@@ -127,13 +127,12 @@ impl RenderJob {
             .block_on(async { tokio::time::timeout(remaining, read).await })
             .map_err(|_| RenderError::DeadlineExceeded { stage: "fetch" })??;
         let started = Instant::now();
-        let (spec, limits, encode) = (&self.spec, &ctx.limits, &ctx.encode);
-        let rendered = match &source {
-            Some(source) => {
-                render::render_keeping(&bytes, spec, limits, encode, &deadline, cache, source)?
-            }
-            None => render::render(&bytes, spec, limits, encode, &deadline)?,
-        };
+        let keep = source.as_ref().map(|source| (&**cache, source));
+        let prepared = render::prepare(&bytes, &self.spec, &ctx.limits, &deadline, keep)?;
+        // The decode holds everything the rest needs: free the source before resizing and
+        // encoding, so that a render's peak is not the source plus the encoder's buffers.
+        drop(bytes);
+        let rendered = render::finish(prepared, &ctx.encode, &deadline)?;
         Ok(self.observe(rendered, started))
     }
 

@@ -11,7 +11,7 @@
 //! * `encode`: one encoder per output format; nothing from the source is copied.
 //! * `pipeline`: the order of the stages, the limits and the deadline checks.
 //! * `intermediate`: decode once, serve many: decoded sources kept for later widths.
-//! * `libavif`, `libwebp`: the two FFI modules (the only `unsafe` code).
+//! * `libavif`, `libwebp`, `malloc`: the FFI modules (the only `unsafe` code).
 
 mod colour;
 mod decode;
@@ -21,6 +21,7 @@ mod header;
 mod intermediate;
 mod libavif;
 mod libwebp;
+mod malloc;
 mod orientation;
 mod pipeline;
 mod quality;
@@ -35,6 +36,8 @@ use crate::spec::{Format, PlanLimits, Spec, SpecError};
 use std::time::Instant;
 
 pub use intermediate::{IntermediateCache, IntermediateStats, SourceKey};
+pub use malloc::release_large_buffers;
+pub use pipeline::Prepared;
 
 /// Limits checked from the header, before any large allocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +215,29 @@ pub fn render(
     deadline: &Deadline,
 ) -> Result<Rendered, RenderError> {
     pipeline::render(bytes, spec, limits, encode, deadline, None)
+}
+
+/// The first half of [`render`]: checks the limits, plans `spec` and decodes `bytes`
+/// (keeping the decode in `keep`'s cache, as [`render_keeping`] does, when given). The
+/// result no longer needs the source: dropping the bytes before [`finish`] lowers the
+/// render's peak memory by the size of the source.
+pub fn prepare(
+    bytes: &[u8],
+    spec: &Spec,
+    limits: &Limits,
+    deadline: &Deadline,
+    keep: Option<(&IntermediateCache, &SourceKey)>,
+) -> Result<Prepared, RenderError> {
+    pipeline::prepare(bytes, spec, limits, deadline, keep)
+}
+
+/// The second half of [`render`]: resize, colour, orientation, quality and encoding.
+pub fn finish(
+    prepared: Prepared,
+    encode: &EncodeSettings,
+    deadline: &Deadline,
+) -> Result<Rendered, RenderError> {
+    pipeline::finish_prepared(prepared, encode, deadline)
 }
 
 /// Renders `spec` from the source `source` without its bytes, when `cache` keeps a

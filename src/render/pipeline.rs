@@ -59,6 +59,7 @@ pub(crate) fn probe(bytes: &[u8]) -> Result<Probe, RenderError> {
 
 /// What a request needs, resolved against a header: the plan, the region and target size
 /// in stored orientation, and the scale a fresh decode would use.
+#[derive(Debug)]
 struct Target {
     plan: Plan,
     region: Rect,
@@ -84,8 +85,14 @@ fn target(header: &Header, spec: &Spec, limits: &Limits) -> Result<Target, Rende
     })
 }
 
-/// See [`super::render`] and [`super::render_keeping`]: renders from the source bytes,
-/// keeping the decoded intermediate in `keep` when given.
+/// A source decoded for one request; see [`super::prepare`].
+#[derive(Debug)]
+pub struct Prepared {
+    intermediate: Arc<Intermediate>,
+    target: Target,
+}
+
+/// See [`super::render`] and [`super::render_keeping`].
 pub(crate) fn render(
     bytes: &[u8],
     spec: &Spec,
@@ -94,6 +101,28 @@ pub(crate) fn render(
     deadline: &Deadline,
     keep: Option<(&IntermediateCache, &SourceKey)>,
 ) -> Result<Rendered, RenderError> {
+    let prepared = prepare(bytes, spec, limits, deadline, keep)?;
+    finish(prepared.intermediate, &prepared.target, settings, deadline)
+}
+
+/// See [`super::finish`].
+pub(crate) fn finish_prepared(
+    prepared: Prepared,
+    settings: &EncodeSettings,
+    deadline: &Deadline,
+) -> Result<Rendered, RenderError> {
+    finish(prepared.intermediate, &prepared.target, settings, deadline)
+}
+
+/// See [`super::prepare`]: checks, plans and decodes, keeping the decoded intermediate in
+/// `keep` when given.
+pub(crate) fn prepare(
+    bytes: &[u8],
+    spec: &Spec,
+    limits: &Limits,
+    deadline: &Deadline,
+    keep: Option<(&IntermediateCache, &SourceKey)>,
+) -> Result<Prepared, RenderError> {
     if bytes.len() as u64 > limits.max_source_bytes {
         return Err(RenderError::TooLarge(format!(
             "source is larger than {} bytes",
@@ -121,7 +150,10 @@ pub(crate) fn render(
     if let Some((cache, key)) = keep {
         cache.insert(key, intermediate.clone());
     }
-    finish(intermediate, &t, settings, deadline)
+    Ok(Prepared {
+        intermediate,
+        target: t,
+    })
 }
 
 /// See [`super::render_cached`].
