@@ -16,6 +16,7 @@
 //! filter to the scale a fresh render would have decoded at (what DCT scaling computes:
 //! block means), so cached and fresh renders give the same pixels within rounding.
 
+use super::SourceFormat;
 use super::decode::Decoded;
 use super::header::Header;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -202,13 +203,29 @@ impl IntermediateCache {
         if !self.enabled() || wanted <= WIDE_SHRINK || !self.lock().seen.contains(key) {
             return wanted;
         }
-        let wide = (header.width.div_ceil(WIDE_SHRINK) as u64)
-            * (header.height.div_ceil(WIDE_SHRINK) as u64)
-            * 4;
-        if wide <= self.capacity as u64 {
+        if estimate(header, WIDE_SHRINK) <= self.capacity {
             WIDE_SHRINK
         } else {
             wanted
+        }
+    }
+
+    /// Evicts the least recently used intermediates until one of `header` decoded at
+    /// `shrink` fits beside the others, when it can be kept at all. Called before the
+    /// decode, so that the new intermediate and the ones it will push out are never
+    /// resident together: the cache's budget bounds the memory, not the budget plus a
+    /// decode.
+    pub(crate) fn make_room(&self, header: &Header, shrink: u32) {
+        let size = estimate(header, shrink);
+        if !self.enabled() || size > self.capacity {
+            return;
+        }
+        let mut st = self.lock();
+        while st.bytes + size > self.capacity {
+            let Some((_, oldest)) = st.order.pop_first() else {
+                break;
+            };
+            remove(&mut st, &oldest);
         }
     }
 
@@ -250,6 +267,17 @@ impl IntermediateCache {
     }
 }
 
+/// The bytes of `header`'s image decoded at `shrink`: 3 per pixel for JPEG (RGB; grey is
+/// less, CMYK more and then simply not kept if it does not fit), 4 for the other formats.
+fn estimate(header: &Header, shrink: u32) -> usize {
+    let per_pixel = match header.format {
+        SourceFormat::Jpeg => 3,
+        _ => 4,
+    };
+    let pixels = header.width.div_ceil(shrink) as usize * header.height.div_ceil(shrink) as usize;
+    pixels.saturating_mul(per_pixel)
+}
+
 fn remove(st: &mut State, key: &SourceKey) {
     if let Some(e) = st.entries.remove(key) {
         st.order.remove(&e.tick);
@@ -260,7 +288,6 @@ fn remove(st: &mut State, key: &SourceKey) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::SourceFormat;
     use crate::render::orientation::Orientation;
     use crate::render::raster::{Layout, Raster};
 
@@ -329,6 +356,22 @@ mod tests {
         let small = IntermediateCache::new(1 << 20);
         small.insert(&key, inter(7360, 4912, 8));
         assert_eq!(small.decode_shrink(&key, &h, 4), 4, "wide would not fit");
+    }
+
+    #[test]
+    fn room_is_made_before_the_decode() {
+        let c = IntermediateCache::new(2 * 100 * 100 * 3);
+        let k = |i: u32| SourceKey::new(&format!("img{i}"), "v1");
+        c.insert(&k(0), inter(100, 100, 1));
+        c.insert(&k(1), inter(100, 100, 1));
+        c.make_room(&header(100, 100), 1);
+        assert_eq!(c.stats().entries, 1, "the oldest goes before the decode");
+        assert!(c.get(&k(1)).is_some());
+        // The default budget keeps a 1/2 decode of a 36 MP JPEG (a srcset's widths).
+        let default = IntermediateCache::new(32 << 20);
+        let key = SourceKey::new("photo", "v1");
+        default.insert(&key, inter(7360, 4912, 8));
+        assert_eq!(default.decode_shrink(&key, &header(7360, 4912), 8), 2);
     }
 
     #[test]

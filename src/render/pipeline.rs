@@ -144,6 +144,9 @@ pub(crate) fn prepare(
         Some((cache, key)) => cache.decode_shrink(key, &header, t.shrink),
         None => t.shrink,
     };
+    if let Some((cache, _)) = keep {
+        cache.make_room(&header, shrink);
+    }
     let decoded = decode::decode(bytes, &header, shrink, limits.max_source_pixels)?;
     deadline.check("decode")?;
     let intermediate = Arc::new(Intermediate::new(header, decoded, shrink));
