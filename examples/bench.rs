@@ -6,6 +6,8 @@
 //! bench render SOURCE PARAMS RUNS   render time and output size
 //! bench srcset SOURCE RUNS          five widths in both orders vs the widest alone
 //! bench decode SOURCE RUNS          vignette's decode stage at 1/8, 1/4, 1/2 and 1/1
+//! bench read   SOURCE RUNS [fixed]  reading the file into a new buffer (what a job's
+//!                                   fetch costs), with glibc's mmap threshold fixed or not
 //! bench once   SOURCE PARAMS [OUT]  one render, nothing else (for peak RSS)
 //! bench idle                        nothing (the RSS baseline)
 //! ```
@@ -197,6 +199,20 @@ fn main() {
                 std::fs::write(arg(3), &r.bytes).expect("writable output");
             }
             println!("bytes={}", r.bytes.len());
+        }
+        "read" => {
+            if arg(3) == "fixed" {
+                vignette::render::release_large_buffers();
+            }
+            let t: Vec<f64> = (0..runs(2))
+                .map(|_| {
+                    let t = Instant::now();
+                    drop(std::hint::black_box(read()));
+                    ms(t)
+                })
+                .collect();
+            let (m, n) = stats(t);
+            println!("read_median={m:.2}\nread_min={n:.2}");
         }
         "idle" => println!("idle=1"),
         _ => {
