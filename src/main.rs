@@ -7,6 +7,7 @@ use vignette::metrics::Metrics;
 use vignette::state::AppState;
 
 fn main() -> ExitCode {
+    vignette::render::release_large_buffers();
     let settings = match Cli::parse().validate() {
         Ok(s) => s,
         Err(e) => {

@@ -8,7 +8,7 @@ use crate::flight::Flights;
 use crate::flight::job::{RenderContext, RenderSink};
 use crate::metrics::Metrics;
 use crate::pool::{Clock, SystemClock, WorkerPool};
-use crate::render::{Probe, Rendered};
+use crate::render::{IntermediateCache, Probe, Rendered};
 use crate::s3::{S3Client, S3Metrics, S3Settings};
 use crate::source::s3::S3Source;
 use crate::source::{LocalSource, Source};
@@ -147,6 +147,7 @@ impl AppState {
             metrics: metrics.clone(),
             runtime: tokio::runtime::Handle::current(),
             sink: Some(Arc::new(cache.clone())),
+            intermediates: Arc::new(IntermediateCache::new(settings.intermediate_cache_bytes)),
         });
         Ok(Arc::new(AppState {
             fingerprint: settings.encode.fingerprint(),

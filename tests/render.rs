@@ -14,6 +14,8 @@ mod formats;
 mod hostile;
 #[path = "render/iiif.rs"]
 mod iiif;
+#[path = "render/intermediate.rs"]
+mod intermediate;
 #[path = "render/metadata.rs"]
 mod metadata;
 #[path = "render/orientation.rs"]

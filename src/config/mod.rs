@@ -195,6 +195,16 @@ pub struct Cli {
     /// Log format: `text` or `json`. Filter with RUST_LOG (default info).
     #[arg(long, env = "VIGNETTE_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
+
+    // Performance settings
+    /// Memory for decoded sources kept for later sizes of the same source ("decode once,
+    /// serve many"; suffixes as for --max-source-bytes); 0 turns it off.
+    #[arg(
+        long,
+        env = "VIGNETTE_INTERMEDIATE_CACHE_BYTES",
+        default_value = "32MiB"
+    )]
+    pub intermediate_cache_bytes: String,
 }
 
 /// A setting that failed validation.
@@ -251,6 +261,10 @@ pub struct Settings {
     pub source: SourceChoice,
     /// Where rendered variants are kept.
     pub cache: CacheChoice,
+
+    // Performance settings
+    /// Bytes of decoded sources kept by the intermediate cache (0: off).
+    pub intermediate_cache_bytes: usize,
 }
 
 /// The configured image source.
@@ -589,6 +603,13 @@ impl Cli {
                 .int(0, 3600)?,
             ),
             log_format,
+            intermediate_cache_bytes: check!(
+                self,
+                intermediate_cache_bytes,
+                "--intermediate-cache-bytes",
+                "VIGNETTE_INTERMEDIATE_CACHE_BYTES"
+            )
+            .bytes(0, 1 << 40)? as usize,
         })
     }
 }

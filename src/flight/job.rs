@@ -1,12 +1,16 @@
 //! The render job: what a worker does for one variant. It reads the source only once
 //! dequeued (so waiting requests never hold source bytes), renders within its deadline,
-//! answers the flight's waiters and hands the bytes to the cache.
+//! answers the flight's waiters and hands the bytes to the cache. When the job knows the
+//! source's version, a decoded intermediate kept from an earlier render of the same source
+//! is used instead of reading and decoding it again.
 
 use super::{Flight, Outcome};
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::pool::{Job, JobKind, RejectReason, Rejection};
-use crate::render::{self, Deadline, EncodeSettings, Limits, RenderError, Rendered};
+use crate::render::{
+    self, Deadline, EncodeSettings, IntermediateCache, Limits, RenderError, Rendered, SourceKey,
+};
 use crate::source::Source;
 use crate::spec::Spec;
 use crate::spec::key::VariantKey;
@@ -37,6 +41,8 @@ pub struct RenderContext {
     pub runtime: tokio::runtime::Handle,
     /// Where renders go besides the waiters.
     pub sink: Option<Arc<dyn RenderSink>>,
+    /// Decoded sources kept for later sizes of the same source (decode once, serve many).
+    pub intermediates: Arc<IntermediateCache>,
 }
 
 /// One variant to render.
@@ -48,6 +54,8 @@ pub struct RenderJob {
     key: VariantKey,
     /// The waiters' flight; `None` for hydration jobs, which only fill the cache.
     flight: Option<Flight>,
+    /// The source's version, when known: keys the intermediate cache.
+    version: Option<String>,
 }
 
 impl RenderJob {
@@ -64,6 +72,7 @@ impl RenderJob {
             key: flight.key(),
             spec,
             flight: Some(flight),
+            version: None,
         }
     }
 
@@ -80,11 +89,32 @@ impl RenderJob {
             spec,
             key,
             flight: None,
+            version: None,
         }
+    }
+
+    /// Names the source's version (as the variant key does), which lets the job use and
+    /// fill the intermediate cache. Without it every render reads and decodes the source.
+    pub fn with_source_version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
     }
 
     fn render(&self, deadline: Deadline) -> Result<Rendered, AppError> {
         let ctx = &self.ctx;
+        let cache = &ctx.intermediates;
+        let source = self
+            .version
+            .as_deref()
+            .filter(|_| cache.enabled())
+            .map(|v| SourceKey::new(&self.identifier, v));
+        if let Some(source) = &source {
+            let started = Instant::now();
+            let (spec, limits, encode) = (&self.spec, &ctx.limits, &ctx.encode);
+            if let Some(r) = render::render_cached(cache, source, spec, limits, encode, &deadline) {
+                return Ok(self.observe(r?, started));
+            }
+        }
         let remaining = deadline
             .0
             .map(|at| at.saturating_duration_since(Instant::now()))
@@ -97,14 +127,24 @@ impl RenderJob {
             .block_on(async { tokio::time::timeout(remaining, read).await })
             .map_err(|_| RenderError::DeadlineExceeded { stage: "fetch" })??;
         let started = Instant::now();
-        let rendered = render::render(&bytes, &self.spec, &ctx.limits, &ctx.encode, &deadline)?;
+        let keep = source.as_ref().map(|source| (&**cache, source));
+        let prepared = render::prepare(&bytes, &self.spec, &ctx.limits, &deadline, keep)?;
+        // The decode holds everything the rest needs: free the source before resizing and
+        // encoding, so that a render's peak is not the source plus the encoder's buffers.
+        drop(bytes);
+        let rendered = render::finish(prepared, &ctx.encode, &deadline)?;
+        Ok(self.observe(rendered, started))
+    }
+
+    /// Records a successful render's duration (from the end of the fetch) and count.
+    fn observe(&self, rendered: Rendered, started: Instant) -> Rendered {
+        let m = &self.ctx.metrics;
         let format = rendered.format.extension();
-        ctx.metrics
-            .render_duration
+        m.render_duration
             .with_label_values(&[format])
             .observe(started.elapsed().as_secs_f64());
-        ctx.metrics.renders.with_label_values(&[format]).inc();
-        Ok(rendered)
+        m.renders.with_label_values(&[format]).inc();
+        rendered
     }
 }
 

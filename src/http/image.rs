@@ -39,7 +39,7 @@ pub(super) async fn serve(
     if let Some(hit) = state.cache.get(&key).await {
         return image_response(state, hit.bytes, hit.format, &etag, &canonical, "hit");
     }
-    let waiter = match admit(state, identifier, spec, key) {
+    let waiter = match admit(state, identifier, spec, key, &meta.version) {
         Ok(waiter) => waiter,
         Err(rejection) => return AppError::Rejected(rejection).into_response(),
     };
@@ -64,13 +64,14 @@ fn admit(
     identifier: String,
     spec: Spec,
     key: VariantKey,
+    version: &str,
 ) -> Result<Waiter, Rejection> {
     if let Some(waiter) = state.flights.follow(&key) {
         state.metrics.coalesced.inc();
         return Ok(waiter);
     }
     if let Some(rejection) = state.pool.refuse_if_shedding() {
-        hydrate(state, identifier, spec, key);
+        hydrate(state, identifier, spec, key, version);
         return Err(rejection);
     }
     match state.flights.join(key) {
@@ -84,14 +85,15 @@ fn admit(
                 identifier.clone(),
                 spec.clone(),
                 flight,
-            );
+            )
+            .with_source_version(version);
             match state.pool.try_submit(Box::new(job)) {
                 Ok(()) => Ok(waiter),
                 Err((job, rejection)) => {
                     // Answers every waiter that joined meanwhile.
                     job.reject(rejection);
                     if rejection.reason != RejectReason::Shutdown {
-                        hydrate(state, identifier, spec, key);
+                        hydrate(state, identifier, spec, key, version);
                     }
                     Err(rejection)
                 }
@@ -101,8 +103,9 @@ fn admit(
 }
 
 /// Queues a refused miss for rendering into the cache when the workers are idle.
-fn hydrate(state: &AppState, identifier: String, spec: Spec, key: VariantKey) {
-    let job = RenderJob::hydration(state.render.clone(), identifier, spec, key);
+fn hydrate(state: &AppState, identifier: String, spec: Spec, key: VariantKey, version: &str) {
+    let job = RenderJob::hydration(state.render.clone(), identifier, spec, key)
+        .with_source_version(version);
     state.pool.submit_hydration(Box::new(job));
 }
 

@@ -10,13 +10,18 @@
 //! * `resize`, `colour`, `orientation`, `rotate`, `quality`: the pixel stages.
 //! * `encode`: one encoder per output format; nothing from the source is copied.
 //! * `pipeline`: the order of the stages, the limits and the deadline checks.
+//! * `intermediate`: decode once, serve many: decoded sources kept for later widths.
+//! * `libavif`, `libwebp`, `malloc`: the FFI modules (the only `unsafe` code).
 
 mod colour;
 mod decode;
 mod encode;
 mod exif;
 mod header;
+mod intermediate;
 mod libavif;
+mod libwebp;
+mod malloc;
 mod orientation;
 mod pipeline;
 mod quality;
@@ -24,9 +29,15 @@ mod raster;
 mod resize;
 mod rotate;
 mod sniff;
+#[doc(hidden)]
+pub mod stages;
 
 use crate::spec::{Format, PlanLimits, Spec, SpecError};
 use std::time::Instant;
+
+pub use intermediate::{IntermediateCache, IntermediateStats, SourceKey};
+pub use malloc::release_large_buffers;
+pub use pipeline::Prepared;
 
 /// Limits checked from the header, before any large allocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,5 +214,58 @@ pub fn render(
     encode: &EncodeSettings,
     deadline: &Deadline,
 ) -> Result<Rendered, RenderError> {
-    pipeline::render(bytes, spec, limits, encode, deadline)
+    pipeline::render(bytes, spec, limits, encode, deadline, None)
+}
+
+/// The first half of [`render`]: checks the limits, plans `spec` and decodes `bytes`
+/// (keeping the decode in `keep`'s cache, as [`render_keeping`] does, when given). The
+/// result no longer needs the source: dropping the bytes before [`finish`] lowers the
+/// render's peak memory by the size of the source.
+pub fn prepare(
+    bytes: &[u8],
+    spec: &Spec,
+    limits: &Limits,
+    deadline: &Deadline,
+    keep: Option<(&IntermediateCache, &SourceKey)>,
+) -> Result<Prepared, RenderError> {
+    pipeline::prepare(bytes, spec, limits, deadline, keep)
+}
+
+/// The second half of [`render`]: resize, colour, orientation, quality and encoding.
+pub fn finish(
+    prepared: Prepared,
+    encode: &EncodeSettings,
+    deadline: &Deadline,
+) -> Result<Rendered, RenderError> {
+    pipeline::finish_prepared(prepared, encode, deadline)
+}
+
+/// Renders `spec` from the source `source` without its bytes, when `cache` keeps a
+/// decoded intermediate of it fine enough for the request; `None` otherwise (then call
+/// [`render_keeping`] with the bytes). The pixels match a fresh render within rounding.
+pub fn render_cached(
+    cache: &IntermediateCache,
+    source: &SourceKey,
+    spec: &Spec,
+    limits: &Limits,
+    encode: &EncodeSettings,
+    deadline: &Deadline,
+) -> Option<Result<Rendered, RenderError>> {
+    pipeline::render_cached(cache, source, spec, limits, encode, deadline)
+}
+
+/// [`render`], keeping the decoded intermediate of `source` in `cache` for later requests
+/// of other sizes. When the source was decoded before, it may be decoded at a finer scale
+/// than this request needs, so that the next widths are covered (see
+/// [`IntermediateCache`]).
+pub fn render_keeping(
+    bytes: &[u8],
+    spec: &Spec,
+    limits: &Limits,
+    encode: &EncodeSettings,
+    deadline: &Deadline,
+    cache: &IntermediateCache,
+    source: &SourceKey,
+) -> Result<Rendered, RenderError> {
+    pipeline::render(bytes, spec, limits, encode, deadline, Some((cache, source)))
 }

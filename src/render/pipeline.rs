@@ -1,19 +1,23 @@
 //! The render pipeline, stage by stage: sniff → header → limits → plan → decode (shrink on
 //! load) → crop + resize → colour to sRGB → orientation → alpha policy → mirror/rotate →
 //! quality → encode. Everything up to the resize works in the source's stored orientation,
-//! so no stage ever rotates or colour-converts a large image.
+//! so no stage ever rotates or colour-converts a large image. The decode's result (an
+//! [`Intermediate`]) can be kept, and later requests start from it instead of the bytes.
 
 use super::colour;
 use super::decode::{self, Decoded};
 use super::encode;
 use super::header::{self, Header, HeaderError};
+use super::intermediate::{Intermediate, IntermediateCache, SourceKey};
 use super::quality;
 use super::raster::Raster;
 use super::resize::{self, CropBox};
 use super::rotate::{self, Background};
 use super::sniff::{self, Sniffed};
 use super::{Deadline, EncodeSettings, Limits, Probe, RenderError, Rendered, SourceFormat};
-use crate::spec::{Rect, Spec, plan};
+use crate::spec::plan::{self, Plan};
+use crate::spec::{Rect, Spec};
+use std::sync::Arc;
 
 /// Sniffs the format; `prefix` says whether more bytes could follow.
 fn format_of(bytes: &[u8], prefix: bool) -> Result<SourceFormat, RenderError> {
@@ -53,14 +57,72 @@ pub(crate) fn probe(bytes: &[u8]) -> Result<Probe, RenderError> {
     })
 }
 
-/// See [`super::render`].
+/// What a request needs, resolved against a header: the plan, the region and target size
+/// in stored orientation, and the scale a fresh decode would use.
+#[derive(Debug)]
+struct Target {
+    plan: Plan,
+    region: Rect,
+    tw: u32,
+    th: u32,
+    shrink: u32,
+}
+
+fn target(header: &Header, spec: &Spec, limits: &Limits) -> Result<Target, RenderError> {
+    let o = header.orientation;
+    let (dw, dh) = o.displayed_size(header.width, header.height);
+    let plan = plan::resolve(spec, dw, dh, &limits.plan)?;
+    let (ow, oh) = plan.output_size();
+    encode::check_dimensions(plan.format, ow, oh)?;
+    let region = o.rect_to_stored(plan.region, header.width, header.height);
+    let (tw, th) = o.displayed_size(plan.width, plan.height);
+    Ok(Target {
+        shrink: shrink_on_load(region, tw, th),
+        plan,
+        region,
+        tw,
+        th,
+    })
+}
+
+/// A source decoded for one request; see [`super::prepare`].
+#[derive(Debug)]
+pub struct Prepared {
+    intermediate: Arc<Intermediate>,
+    target: Target,
+}
+
+/// See [`super::render`] and [`super::render_keeping`].
 pub(crate) fn render(
     bytes: &[u8],
     spec: &Spec,
     limits: &Limits,
     settings: &EncodeSettings,
     deadline: &Deadline,
+    keep: Option<(&IntermediateCache, &SourceKey)>,
 ) -> Result<Rendered, RenderError> {
+    let prepared = prepare(bytes, spec, limits, deadline, keep)?;
+    finish(prepared.intermediate, &prepared.target, settings, deadline)
+}
+
+/// See [`super::finish`].
+pub(crate) fn finish_prepared(
+    prepared: Prepared,
+    settings: &EncodeSettings,
+    deadline: &Deadline,
+) -> Result<Rendered, RenderError> {
+    finish(prepared.intermediate, &prepared.target, settings, deadline)
+}
+
+/// See [`super::prepare`]: checks, plans and decodes, keeping the decoded intermediate in
+/// `keep` when given.
+pub(crate) fn prepare(
+    bytes: &[u8],
+    spec: &Spec,
+    limits: &Limits,
+    deadline: &Deadline,
+    keep: Option<(&IntermediateCache, &SourceKey)>,
+) -> Result<Prepared, RenderError> {
     if bytes.len() as u64 > limits.max_source_bytes {
         return Err(RenderError::TooLarge(format!(
             "source is larger than {} bytes",
@@ -77,29 +139,81 @@ pub(crate) fn render(
     }
     deadline.check("header")?;
 
-    let o = header.orientation;
-    let (dw, dh) = o.displayed_size(header.width, header.height);
-    let plan = plan::resolve(spec, dw, dh, &limits.plan)?;
-    let out_size = plan.output_size();
-    encode::check_dimensions(plan.format, out_size.0, out_size.1)?;
-    // The region and target size in stored orientation.
-    let region = o.rect_to_stored(plan.region, header.width, header.height);
-    let (tw, th) = o.displayed_size(plan.width, plan.height);
-
-    let shrink = shrink_on_load(region, tw, th);
+    let t = target(&header, spec, limits)?;
+    let shrink = match keep {
+        Some((cache, key)) => cache.decode_shrink(key, &header, t.shrink),
+        None => t.shrink,
+    };
+    if let Some((cache, _)) = keep {
+        cache.make_room(&header, shrink);
+    }
     let decoded = decode::decode(bytes, &header, shrink, limits.max_source_pixels)?;
     deadline.check("decode")?;
+    let intermediate = Arc::new(Intermediate::new(header, decoded, shrink));
+    if let Some((cache, key)) = keep {
+        cache.insert(key, intermediate.clone());
+    }
+    Ok(Prepared {
+        intermediate,
+        target: t,
+    })
+}
 
-    let raster = scale_to_srgb(decoded, &header, region, tw, th)?;
+/// See [`super::render_cached`].
+pub(crate) fn render_cached(
+    cache: &IntermediateCache,
+    key: &SourceKey,
+    spec: &Spec,
+    limits: &Limits,
+    settings: &EncodeSettings,
+    deadline: &Deadline,
+) -> Option<Result<Rendered, RenderError>> {
+    let intermediate = cache.get(key)?;
+    let t = match target(&intermediate.header, spec, limits) {
+        Ok(t) => t,
+        Err(e) => return Some(Err(e)),
+    };
+    if intermediate.shrink > t.shrink {
+        cache.too_coarse();
+        return None;
+    }
+    cache.hit();
+    Some(finish(intermediate, &t, settings, deadline))
+}
+
+/// Everything after the decode: brings the intermediate to the scale a fresh decode would
+/// have (box reduction), then crop + resize, colour, orientation, alpha, rotation,
+/// quality and encoding.
+fn finish(
+    intermediate: Arc<Intermediate>,
+    t: &Target,
+    settings: &EncodeSettings,
+    deadline: &Deadline,
+) -> Result<Rendered, RenderError> {
+    let Intermediate {
+        header, decoded, ..
+    } = &*intermediate;
+    let finer = t.shrink / intermediate.shrink;
+    let reduced;
+    let raster = if finer > 1 {
+        reduced = resize::box_shrink(&decoded.raster, finer)?;
+        &reduced
+    } else {
+        &decoded.raster
+    };
+    let raster = scale_to_srgb(raster, decoded, header, t.region, t.tw, t.th)?;
+    let o = header.orientation;
+    drop(intermediate);
     deadline.check("resize")?;
 
+    let plan = &t.plan;
     let raster = o.apply(raster);
     let (raster, background) = if encode::keeps_alpha(plan.format) {
         (raster, Background::Transparent)
     } else {
         (quality::flatten_on_white(raster), Background::White)
     };
-    let raster = rotate::rotate(raster, plan.rotation, out_size, background);
+    let raster = rotate::rotate(raster, plan.rotation, plan.output_size(), background);
     let raster = quality::apply(raster, plan.quality);
     deadline.check("transform")?;
 
@@ -124,21 +238,18 @@ fn shrink_on_load(region: Rect, tw: u32, th: u32) -> u32 {
         .unwrap_or(1)
 }
 
-/// Crops the stored-orientation `region` out of the decoded raster, scales it to `tw`×`th`
-/// and converts it to sRGB, converting colour on whichever side of the resize has fewer
-/// pixels.
+/// Crops the stored-orientation `region` out of `raster` (the decode, possibly reduced),
+/// scales it to `tw`×`th` and converts it to sRGB with the decode's colour metadata,
+/// converting colour on whichever side of the resize has fewer pixels.
 fn scale_to_srgb(
-    decoded: Decoded,
+    raster: &Raster,
+    decoded: &Decoded,
     header: &Header,
     region: Rect,
     tw: u32,
     th: u32,
 ) -> Result<Raster, RenderError> {
-    let Decoded {
-        raster,
-        icc,
-        cmyk_inverted,
-    } = decoded;
+    let cmyk_inverted = decoded.cmyk_inverted;
     // Shrink-on-load put the source on a coarser grid: map the region onto it.
     let fx = raster.width() as f64 / header.width as f64;
     let fy = raster.height() as f64 / header.height as f64;
@@ -151,10 +262,9 @@ fn scale_to_srgb(
         width: (region.w as f64 * fx).min(rw - left).max(1.0),
         height: (region.h as f64 * fy).min(rh - top).max(1.0),
     };
-    let icc = icc.as_deref();
+    let icc = decoded.icc.as_deref();
     if (tw as f64) * (th as f64) <= crop.area() {
-        let scaled = resize::resize(&raster, crop, tw, th)?;
-        drop(raster);
+        let scaled = resize::resize(raster, crop, tw, th)?;
         Ok(colour::to_srgb(scaled, icc, cmyk_inverted))
     } else {
         // Upscaling: the region is the smaller side (and on the source grid, as no
@@ -167,8 +277,7 @@ fn scale_to_srgb(
             w: (crop.width.round() as u32).clamp(1, raster.width() - x),
             h: (crop.height.round() as u32).clamp(1, raster.height() - y),
         };
-        let cut = resize::crop(&raster, rect);
-        drop(raster);
+        let cut = resize::crop(raster, rect);
         let cut = colour::to_srgb(cut, icc, cmyk_inverted);
         resize::resize(&cut, CropBox::all(&cut), tw, th)
     }

@@ -45,12 +45,30 @@ fn pixel_type(layout: Layout) -> PixelType {
     }
 }
 
-/// Cuts `crop` out of `src` and scales it to `width`×`height` in one pass.
+/// Cuts `crop` out of `src` and scales it to `width`×`height` in one pass (Lanczos3).
 pub(crate) fn resize(
     src: &Raster,
     crop: CropBox,
     width: u32,
     height: u32,
+) -> Result<Raster, RenderError> {
+    convolve(src, crop, width, height, FilterType::Lanczos3)
+}
+
+/// Divides each side by `factor` (rounded up) by averaging `factor`×`factor` blocks, alpha
+/// premultiplied: what DCT scaling computes when it decodes a JPEG at a coarser scale.
+/// Used to bring a finer cached intermediate to the scale a fresh render decodes at.
+pub(crate) fn box_shrink(src: &Raster, factor: u32) -> Result<Raster, RenderError> {
+    let (w, h) = (src.width().div_ceil(factor), src.height().div_ceil(factor));
+    convolve(src, CropBox::all(src), w, h, FilterType::Box)
+}
+
+fn convolve(
+    src: &Raster,
+    crop: CropBox,
+    width: u32,
+    height: u32,
+    filter: FilterType,
 ) -> Result<Raster, RenderError> {
     let internal = |e: &dyn std::fmt::Display| RenderError::Encode(format!("resize failed: {e}"));
     let pt = pixel_type(src.layout());
@@ -58,7 +76,7 @@ pub(crate) fn resize(
         ImageRef::new(src.width(), src.height(), src.data(), pt).map_err(|e| internal(&e))?;
     let mut dst = Image::new(width, height, pt);
     let options = ResizeOptions::new()
-        .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
+        .resize_alg(ResizeAlg::Convolution(filter))
         .crop(crop.left, crop.top, crop.width, crop.height)
         // CMYK's fourth channel is black, not alpha.
         .use_alpha(src.layout().has_alpha());
@@ -127,6 +145,18 @@ mod tests {
         let out = resize(&src, CropBox::all(&src), 1, 1).unwrap();
         let p = out.pixel(0, 0);
         assert!(p[0] > 250 && p[3] > 100 && p[3] < 155, "{p:?}");
+    }
+
+    #[test]
+    fn box_shrink_averages_blocks() {
+        // 4x2 grey: blocks of 2x2 average to 10 and 30; partial blocks round up the size.
+        let src = Raster::new(4, 2, Layout::Gray, vec![0, 20, 20, 40, 20, 0, 40, 20]).unwrap();
+        let out = box_shrink(&src, 2).unwrap();
+        assert_eq!(out.data(), &[10, 30]);
+        let odd = Raster::filled(5, 3, Layout::Rgba, &[200, 100, 0, 255]);
+        let out = box_shrink(&odd, 2).unwrap();
+        assert_eq!((out.width(), out.height()), (3, 2));
+        assert_eq!(out.pixel(2, 1), &[200, 100, 0, 255]);
     }
 
     #[test]

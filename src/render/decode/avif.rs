@@ -16,9 +16,13 @@ pub(super) fn decode(
 ) -> Result<Decoded, RenderError> {
     let side = header.width.max(header.height);
     let pixels = (header.width as u64 * header.height as u64).min(max_pixels);
-    let rgba = libavif::decode_rgba(bytes, pixels, side)
+    let d = libavif::decode(bytes, pixels, side)
         .map_err(|e| RenderError::Corrupt(format!("invalid AVIF data: {e}")))?;
-    let raster =
-        Raster::new(rgba.width, rgba.height, Layout::Rgba, rgba.pixels)?.without_opaque_alpha();
+    let layout = if d.has_alpha {
+        Layout::Rgba
+    } else {
+        Layout::Rgb
+    };
+    let raster = Raster::new(d.width, d.height, layout, d.pixels)?.without_opaque_alpha();
     Ok(plain(raster))
 }

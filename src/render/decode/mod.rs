@@ -1,6 +1,6 @@
 //! Decoders: source bytes → a [`Raster`] in stored orientation, plus the colour metadata the
-//! colour stage needs. JPEG shrinks on load (DCT scaling); the other formats decode at full
-//! size, which the header-based pixel limit bounds. Every decoder works on the complete
+//! colour stage needs. JPEG (DCT scaling) and still WebP (libwebp's rescaler) shrink on
+//! load; the other formats decode at full size, which the header-based pixel limit bounds. Every decoder works on the complete
 //! source and treats truncated or malformed data as [`RenderError::Corrupt`].
 
 mod avif;
@@ -39,10 +39,10 @@ pub(crate) fn decode(
         SourceFormat::Jpeg => jpeg::decode(bytes, header, shrink, max_pixels)?,
         SourceFormat::Png => png::decode(bytes)?,
         SourceFormat::Gif => gif::decode(bytes, max_pixels)?,
-        SourceFormat::Webp => webp::decode(bytes, header)?,
+        SourceFormat::Webp => webp::decode(bytes, header, shrink)?,
         SourceFormat::Avif => avif::decode(bytes, header, max_pixels)?,
     };
-    // The decoder must agree with the header the limits were checked against (JPEG may be
+    // The decoder must agree with the header the limits were checked against (it may be
     // smaller because of shrink-on-load, never larger).
     let (w, h) = (decoded.raster.width(), decoded.raster.height());
     if w > header.width || h > header.height {

@@ -1,12 +1,14 @@
-//! WebP decoding with libwebp (through the `webp` crate). Still images decode directly. For
-//! an animation only the first frame is decoded: its `ANMF` chunk is rewrapped as a still
-//! WebP and composited onto the canvas, so the frame count never matters. libwebp's scaled
-//! decode is not reachable without `unsafe`, so WebP decodes at full size for now.
+//! WebP decoding with libwebp (through [`crate::render::libwebp`]). Still images shrink on
+//! load: libwebp rescales while decoding, straight into our buffer, so a large WebP never
+//! exists at full size. For an animation only the first frame is decoded (at full size):
+//! its `ANMF` chunk is rewrapped as a still WebP and composited onto the canvas, so the
+//! frame count never matters.
 
 use super::{Decoded, plain};
 use crate::render::RenderError;
 use crate::render::header::Header;
 use crate::render::header::webp::chunks;
+use crate::render::libwebp;
 use crate::render::raster::{Layout, Raster};
 
 /// VP8X flag: the file is an animation.
@@ -14,12 +16,14 @@ const ANIMATION: u8 = 0x02;
 /// VP8X flag: the file has alpha.
 const ALPHA: u8 = 0x10;
 
-pub(super) fn decode(bytes: &[u8], header: &Header) -> Result<Decoded, RenderError> {
+/// Decodes `bytes`, a still image reduced by `shrink` (1, 2, 4 or 8; each side rounded
+/// up, as JPEG's DCT scaling does).
+pub(super) fn decode(bytes: &[u8], header: &Header, shrink: u32) -> Result<Decoded, RenderError> {
     let body = bytes.get(12..).unwrap_or(&[]);
     let vp8x = chunks(body).next().filter(|c| &c.fourcc == b"VP8X");
     let animated = vp8x.is_some_and(|c| c.payload.first().is_some_and(|f| f & ANIMATION != 0));
     if !animated {
-        return Ok(plain(decode_still(bytes)?));
+        return Ok(plain(decode_still(bytes, shrink.max(1))?));
     }
     let anmf = chunks(body)
         .find(|c| &c.fourcc == b"ANMF")
@@ -34,7 +38,7 @@ pub(super) fn decode(bytes: &[u8], header: &Header) -> Result<Decoded, RenderErr
     if x + w > header.width || y + h > header.height {
         return Err(corrupt("animation frame outside the canvas"));
     }
-    let frame = decode_still(&still_from_frame(&p[16..], w, h)?)?;
+    let frame = decode_still(&still_from_frame(&p[16..], w, h)?, 1)?;
     if (frame.width(), frame.height()) != (w, h) {
         return Err(corrupt("animation frame size mismatch"));
     }
@@ -55,19 +59,21 @@ fn corrupt(msg: &str) -> RenderError {
     RenderError::Corrupt(format!("invalid WebP data: {msg}"))
 }
 
-/// Decodes a still WebP into RGB or RGBA (as the bitstream declares alpha).
-fn decode_still(bytes: &[u8]) -> Result<Raster, RenderError> {
-    let image = webp::Decoder::new(bytes)
-        .decode()
-        .ok_or_else(|| corrupt("cannot decode"))?;
-    let layout = if image.is_alpha() {
+/// Decodes a still WebP into RGB or RGBA (as the bitstream declares alpha), each side
+/// divided by `shrink` and rounded up.
+fn decode_still(bytes: &[u8], shrink: u32) -> Result<Raster, RenderError> {
+    let f = libwebp::features(bytes).map_err(|e| corrupt(&e.0))?;
+    if f.width == 0 || f.height == 0 || f.has_animation {
+        return Err(corrupt("not a still image"));
+    }
+    let (w, h) = (f.width.div_ceil(shrink), f.height.div_ceil(shrink));
+    let pixels = libwebp::decode_scaled(bytes, w, h, f.has_alpha).map_err(|e| corrupt(&e.0))?;
+    let layout = if f.has_alpha {
         Layout::Rgba
     } else {
         Layout::Rgb
     };
-    // The pixels live in libwebp's memory; copying them out is the one full-size copy the
-    // safe binding imposes.
-    Raster::new(image.width(), image.height(), layout, image.to_vec())
+    Raster::new(w, h, layout, pixels)
 }
 
 /// Wraps the chunks of one `ANMF` frame (optional `ALPH`, then `VP8 ` or `VP8L`) into a
@@ -125,10 +131,42 @@ mod tests {
     #[test]
     fn still_lossless_with_alpha() {
         let px = [10, 20, 30, 255, 40, 50, 60, 0];
-        let d = decode(&still(2, 1, &px), &header_of(&still(2, 1, &px))).unwrap();
+        let d = decode(&still(2, 1, &px), &header_of(&still(2, 1, &px)), 1).unwrap();
         assert_eq!(d.raster.layout(), Layout::Rgba);
         assert_eq!(d.raster.pixel(0, 0), &[10, 20, 30, 255]);
         assert_eq!(d.raster.pixel(1, 0)[3], 0);
+    }
+
+    #[test]
+    fn scaled_decode_matches_full_decode_and_resize() {
+        // A smooth 256x160 picture, lossy: the 1/4 decode must be 64x40 and close to a full
+        // decode resized by the pipeline's own resizer.
+        let (w, h) = (256u32, 160u32);
+        let mut px = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                let v = ((x as f32 / 20.0).sin() * 100.0 + 128.0) as u8;
+                px.extend_from_slice(&[v, (y * 255 / h) as u8, 255 - v]);
+            }
+        }
+        let file = webp::Encoder::from_rgb(&px, w, h).encode(95.0).to_vec();
+        let header = header_of(&file);
+        let scaled = decode(&file, &header, 4).unwrap().raster;
+        assert_eq!(
+            (scaled.width(), scaled.height(), scaled.layout()),
+            (64, 40, Layout::Rgb)
+        );
+        let full = decode(&file, &header, 1).unwrap().raster;
+        let all = crate::render::resize::CropBox::all(&full);
+        let reference = crate::render::resize::resize(&full, all, 64, 40).unwrap();
+        let diff: u64 = scaled
+            .data()
+            .iter()
+            .zip(reference.data())
+            .map(|(a, b)| u64::from(a.abs_diff(*b)))
+            .sum();
+        let mean = diff as f64 / scaled.data().len() as f64;
+        assert!(mean < 3.0, "mean difference {mean}");
     }
 
     fn header_of(bytes: &[u8]) -> Header {
@@ -163,7 +201,7 @@ mod tests {
         file.extend_from_slice(&(body.len() as u32).to_le_bytes());
         file.extend_from_slice(&body);
 
-        let d = decode(&file, &header_of(&file)).unwrap();
+        let d = decode(&file, &header_of(&file), 4).unwrap();
         assert_eq!((d.raster.width(), d.raster.height()), (4, 4));
         assert_eq!(d.raster.pixel(0, 0), &[0, 0, 0, 0]);
         assert_eq!(d.raster.pixel(3, 3), &[0, 255, 0, 255]);

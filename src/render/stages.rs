@@ -1,0 +1,84 @@
+//! The pipeline's stages one at a time, for the criterion benches (`benches/render.rs`):
+//! decode with shrink-on-load, box reduction, Lanczos3 resize, colour and encode. Not an
+//! API for anything else: requests go through [`super::render`].
+
+use super::decode;
+use super::encode;
+use super::header;
+use super::raster::Raster;
+use super::resize::{self, CropBox};
+use super::{EncodeSettings, RenderError, SourceFormat, colour, sniff};
+use crate::spec::Format;
+
+/// A raster between two stages.
+#[derive(Debug, Clone)]
+pub struct StageImage {
+    raster: Raster,
+    icc: Option<Vec<u8>>,
+}
+
+impl StageImage {
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.raster.width()
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.raster.height()
+    }
+}
+
+/// Sniffs, reads the header and decodes `bytes` reduced by `shrink` (1, 2, 4 or 8).
+pub fn decode(bytes: &[u8], shrink: u32) -> Result<StageImage, RenderError> {
+    let format = match sniff::sniff(bytes) {
+        sniff::Sniffed::Known(f) => f,
+        _ => return Err(RenderError::UnsupportedFormat("unknown".into())),
+    };
+    let h = header::read(format, bytes).map_err(|_| RenderError::Corrupt("header".into()))?;
+    let d = decode::decode(bytes, &h, shrink, u64::MAX)?;
+    Ok(StageImage {
+        raster: d.raster,
+        icc: d.icc,
+    })
+}
+
+/// Averages `factor`×`factor` blocks (a cached intermediate brought to a coarser scale).
+pub fn box_shrink(image: &StageImage, factor: u32) -> Result<StageImage, RenderError> {
+    Ok(StageImage {
+        raster: resize::box_shrink(&image.raster, factor)?,
+        icc: image.icc.clone(),
+    })
+}
+
+/// Lanczos3 to `width`×`height`.
+pub fn resize(image: &StageImage, width: u32, height: u32) -> Result<StageImage, RenderError> {
+    let all = CropBox::all(&image.raster);
+    Ok(StageImage {
+        raster: resize::resize(&image.raster, all, width, height)?,
+        icc: image.icc.clone(),
+    })
+}
+
+/// Converts to sRGB with the decode's embedded profile (if any).
+pub fn to_srgb(image: StageImage) -> StageImage {
+    let raster = colour::to_srgb(image.raster, image.icc.as_deref(), false);
+    StageImage { raster, icc: None }
+}
+
+/// Encodes to `format`.
+pub fn encode(
+    image: StageImage,
+    format: Format,
+    settings: &EncodeSettings,
+) -> Result<Vec<u8>, RenderError> {
+    encode::encode(image.raster, format, settings)
+}
+
+/// The sniffed source format of `bytes`, if known.
+pub fn sniff(bytes: &[u8]) -> Option<SourceFormat> {
+    match sniff::sniff(bytes) {
+        sniff::Sniffed::Known(f) => Some(f),
+        _ => None,
+    }
+}
