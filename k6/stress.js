@@ -24,7 +24,7 @@ import {
   serverLine, summaryOutputs, think, thresholdLines, vals, warmHit, THINK_MIN_MS, THINK_MAX_MS,
 } from './lib.js';
 
-const VUS = num('VUS', SMOKE ? 20 : 50);
+const VUS = num('VUS', 50);
 const HIT_VUS = num('HIT_VUS', SMOKE ? 2 : 5);
 const BURST = num('BURST', 8);
 const BURST_WINDOW_S = num('BURST_WINDOW_S', SMOKE ? 5 : 10);
