@@ -15,7 +15,7 @@ import { sleep } from 'k6';
 import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import {
-  ADMIN, SMOKE, TREND_STATS, fmtMs, iiif, imageIds, loadSources, num, pct, recordServer,
+  SMOKE, TREND_STATS, fmtMs, iiif, imageIds, loadSources, num, pct, recordServer,
   refusalHeadersOk, scrape, serverGauges, serverLine, summaryOutputs, thresholdLines, vals,
 } from './lib.js';
 
