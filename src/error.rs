@@ -101,7 +101,9 @@ impl AppError {
 impl IntoResponse for &AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() {
+        // A refusal under overload is expected and counted (`vignette_rejected_total`): a
+        // warning for each would be a log storm at the moment logs matter most.
+        if status.is_server_error() && !matches!(self, AppError::Rejected(_)) {
             tracing::warn!(error = %self, %status, "request failed");
         } else {
             tracing::debug!(error = %self, %status, "request refused");

@@ -1,0 +1,199 @@
+//! The command line: every flag, its `VIGNETTE_*` variable, its default and its help
+//! text, as clap parses them (still unvalidated text).
+
+use clap::Parser;
+use std::path::PathBuf;
+
+/// vignette: an on-the-fly image CDN (IIIF Image API 3.0) that fails fast under overload.
+///
+/// Every flag can also be set through the environment variable shown next to it.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "vignette", version, about, long_about = None)]
+pub struct Cli {
+    /// Address of the public image listener.
+    #[arg(long, env = "VIGNETTE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// Address of the admin listener (/metrics, /health/live, /health/ready).
+    #[arg(long, env = "VIGNETTE_ADMIN_LISTEN", default_value = "127.0.0.1:9090")]
+    pub admin_listen: String,
+
+    /// Directory of source images (the local source).
+    #[arg(long, env = "VIGNETTE_IMAGES_DIR", default_value = "./images")]
+    pub images_dir: PathBuf,
+
+    /// Public base URL used for `id` in info.json (e.g. https://img.example.org);
+    /// default: built from the request's Host header.
+    #[arg(long, env = "VIGNETTE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Render worker threads [default: CPU cores - 1, at least 1].
+    #[arg(long, env = "VIGNETTE_WORKERS")]
+    pub workers: Option<String>,
+
+    /// Hard bound of the render queue, in jobs; a full queue answers 503 at once.
+    #[arg(long, env = "VIGNETTE_QUEUE_CAPACITY", default_value = "64")]
+    pub queue_capacity: String,
+
+    /// Largest source accepted, in bytes (suffixes K, M, G, KiB, MiB, GiB allowed).
+    #[arg(long, env = "VIGNETTE_MAX_SOURCE_BYTES", default_value = "64MiB")]
+    pub max_source_bytes: String,
+
+    /// Largest source accepted, in pixels as its header declares them.
+    #[arg(long, env = "VIGNETTE_MAX_SOURCE_PIXELS", default_value = "50000000")]
+    pub max_source_pixels: String,
+
+    /// Largest output, in pixels (advertised as maxArea in info.json).
+    #[arg(long, env = "VIGNETTE_MAX_OUTPUT_PIXELS", default_value = "16777216")]
+    pub max_output_pixels: String,
+
+    /// Largest output width or height (advertised as maxWidth/maxHeight).
+    #[arg(long, env = "VIGNETTE_MAX_OUTPUT_DIMENSION", default_value = "16383")]
+    pub max_output_dimension: String,
+
+    /// max-age of successful image responses, in seconds.
+    #[arg(long, env = "VIGNETTE_CACHE_MAX_AGE", default_value = "31536000")]
+    pub cache_max_age: String,
+
+    /// JPEG quality (1-100).
+    #[arg(long, env = "VIGNETTE_JPEG_QUALITY", default_value = "80")]
+    pub jpeg_quality: String,
+
+    /// WebP quality (0-100).
+    #[arg(long, env = "VIGNETTE_WEBP_QUALITY", default_value = "80")]
+    pub webp_quality: String,
+
+    /// WebP effort (method), 0 = fastest, 6 = smallest.
+    #[arg(long, env = "VIGNETTE_WEBP_EFFORT", default_value = "4")]
+    pub webp_effort: String,
+
+    /// AVIF quality (1-100).
+    #[arg(long, env = "VIGNETTE_AVIF_QUALITY", default_value = "60")]
+    pub avif_quality: String,
+
+    /// AVIF encoder speed, 0 = slowest/smallest, 10 = fastest.
+    #[arg(long, env = "VIGNETTE_AVIF_SPEED", default_value = "8")]
+    pub avif_speed: String,
+
+    /// CoDel target: the queue wait considered acceptable, in milliseconds.
+    #[arg(long, env = "VIGNETTE_CODEL_TARGET_MS", default_value = "500")]
+    pub codel_target_ms: String,
+
+    /// CoDel interval: how long the queue may stand above the target before the
+    /// instance sheds load, in milliseconds.
+    #[arg(long, env = "VIGNETTE_CODEL_INTERVAL_MS", default_value = "5000")]
+    pub codel_interval_ms: String,
+
+    /// Largest estimated queue wait admitted, in milliseconds: the queue never holds
+    /// more work than this, whatever its capacity in jobs.
+    #[arg(long, env = "VIGNETTE_QUEUE_MAX_WAIT_MS", default_value = "2000")]
+    pub queue_max_wait_ms: String,
+
+    /// Per-render deadline in milliseconds, checked between pipeline stages.
+    #[arg(long, env = "VIGNETTE_RENDER_DEADLINE_MS", default_value = "5000")]
+    pub render_deadline_ms: String,
+
+    /// Capacity of the hydration queue (refused misses rendered later into the cache).
+    #[arg(long, env = "VIGNETTE_HYDRATION_CAPACITY", default_value = "10000")]
+    pub hydration_capacity: String,
+
+    /// Hydration entries older than this many seconds are dropped.
+    #[arg(long, env = "VIGNETTE_HYDRATION_HORIZON_SECS", default_value = "7200")]
+    pub hydration_horizon_secs: String,
+
+    /// Seconds given to in-flight requests after SIGTERM before exiting.
+    #[arg(long, env = "VIGNETTE_SHUTDOWN_GRACE_SECS", default_value = "20")]
+    pub shutdown_grace_secs: String,
+
+    /// S3 endpoint (e.g. http://127.0.0.1:3900 for Garage). Credentials come from
+    /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or their *_FILE variants.
+    #[arg(long, env = "VIGNETTE_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+
+    /// S3 region.
+    #[arg(long, env = "VIGNETTE_S3_REGION", default_value = "garage")]
+    pub s3_region: String,
+
+    /// Bound on one whole S3 call of the source (retries and body included), in ms.
+    #[arg(long, env = "VIGNETTE_S3_TIMEOUT_MS", default_value = "5000")]
+    pub s3_timeout_ms: String,
+
+    /// Bound on opening a connection to S3, in ms.
+    #[arg(long, env = "VIGNETTE_S3_CONNECT_TIMEOUT_MS", default_value = "1000")]
+    pub s3_connect_timeout_ms: String,
+
+    /// Attempts per S3 call, the first one included.
+    #[arg(long, env = "VIGNETTE_S3_MAX_ATTEMPTS", default_value = "2")]
+    pub s3_max_attempts: String,
+
+    /// Serve images from this bucket (identifiers are object keys) instead of the
+    /// images directory.
+    #[arg(long, env = "VIGNETTE_SOURCE_BUCKET")]
+    pub source_bucket: Option<String>,
+
+    /// Serve images from these buckets (comma-separated allowlist; an identifier's
+    /// first path segment names the bucket).
+    #[arg(long, env = "VIGNETTE_SOURCE_BUCKETS")]
+    pub source_buckets: Option<String>,
+
+    /// Seconds a source's version (S3 ETag) is trusted before it is checked again.
+    #[arg(long, env = "VIGNETTE_SOURCE_REVALIDATE_SECS", default_value = "60")]
+    pub source_revalidate_secs: String,
+
+    /// Keep rendered variants in this bucket (the slot cache) instead of a local
+    /// directory.
+    #[arg(long, env = "VIGNETTE_CACHE_BUCKET")]
+    pub cache_bucket: Option<String>,
+
+    /// Key prefix of the slot cache's objects in its bucket (one prefix per instance).
+    #[arg(long, env = "VIGNETTE_CACHE_PREFIX", default_value = "")]
+    pub cache_prefix: String,
+
+    /// Directory of the slot cache when no cache bucket is set.
+    #[arg(long, env = "VIGNETTE_CACHE_DIR", default_value = "./cache")]
+    pub cache_dir: PathBuf,
+
+    /// Number of slots of the cache: it never holds more than slots × max object bytes.
+    #[arg(long, env = "VIGNETTE_CACHE_SLOTS", default_value = "1000")]
+    pub cache_slots: String,
+
+    /// Largest variant stored in the cache (larger ones are served, not cached).
+    #[arg(long, env = "VIGNETTE_CACHE_MAX_OBJECT_BYTES", default_value = "5MB")]
+    pub cache_max_object_bytes: String,
+
+    /// Seconds between flushes of the cache index (also flushed at shutdown).
+    #[arg(long, env = "VIGNETTE_CACHE_INDEX_FLUSH_SECS", default_value = "30")]
+    pub cache_index_flush_secs: String,
+
+    /// Bound on one S3 call of the cache, in ms: a slow cache must not slow hits down
+    /// more than a render would.
+    #[arg(long, env = "VIGNETTE_CACHE_S3_TIMEOUT_MS", default_value = "2000")]
+    pub cache_s3_timeout_ms: String,
+
+    /// Cache writes in flight at once; more are dropped (and counted).
+    #[arg(long, env = "VIGNETTE_CACHE_MAX_PENDING_WRITES", default_value = "16")]
+    pub cache_max_pending_writes: String,
+
+    /// Consecutive cache-store failures after which the store is left alone for
+    /// VIGNETTE_CACHE_BREAKER_SECS (lookups miss, writes are dropped).
+    #[arg(long, env = "VIGNETTE_CACHE_BREAKER_FAILURES", default_value = "3")]
+    pub cache_breaker_failures: String,
+
+    /// Seconds the cache store is left alone after VIGNETTE_CACHE_BREAKER_FAILURES.
+    #[arg(long, env = "VIGNETTE_CACHE_BREAKER_SECS", default_value = "5")]
+    pub cache_breaker_secs: String,
+
+    /// Log format: `text` or `json`. Filter with RUST_LOG (default info).
+    #[arg(long, env = "VIGNETTE_LOG_FORMAT", default_value = "text")]
+    pub log_format: String,
+
+    // Performance settings
+    /// Memory for decoded sources kept for later sizes of the same source ("decode once,
+    /// serve many"; suffixes as for --max-source-bytes); 0 turns it off.
+    #[arg(
+        long,
+        env = "VIGNETTE_INTERMEDIATE_CACHE_BYTES",
+        default_value = "32MiB"
+    )]
+    pub intermediate_cache_bytes: String,
+}
