@@ -291,7 +291,7 @@ async fn success_headers_etag_and_304() {
     assert_eq!(h["access-control-allow-origin"], "*");
     let etag = h["etag"].to_str().unwrap().to_owned();
     assert!(
-        etag.starts_with("W/\"") && etag.ends_with('"') && etag.len() > 4,
+        etag.starts_with('"') && etag.ends_with('"') && !etag.starts_with("W/"),
         "{etag}"
     );
     let links: Vec<_> = h

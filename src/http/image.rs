@@ -29,9 +29,7 @@ pub(super) async fn serve(
         Err(e) => return AppError::from(e).into_response(),
     };
     let key = VariantKey::new(&identifier, &meta.version, &spec, &state.fingerprint);
-    // Weak: a variant rendered from a kept intermediate (issue 5) and a fresh render of it
-    // are equivalent, not always identical to the byte (rounding of the shrink).
-    let etag = format!("W/\"{}\"", key.to_hex());
+    let etag = format!("\"{}\"", key.to_hex());
     let canonical = format!("{}/{}", image_id(state, headers, &identifier), spec);
     if if_none_match(headers, &etag) {
         let mut resp = StatusCode::NOT_MODIFIED.into_response();
@@ -146,17 +144,15 @@ fn success_headers(state: &AppState, h: &mut HeaderMap, etag: &str, canonical: &
     }
 }
 
-/// Whether `If-None-Match` lists `etag` (a weak tag; weak comparison, as RFC 9110 asks
-/// for it).
+/// Whether `If-None-Match` lists `etag` (weak comparison, as RFC 9110 asks for it).
 fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
-    let opaque = etag.strip_prefix("W/").unwrap_or(etag);
     headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(|t| t.trim())
-        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == opaque)
+        .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
 }
 
 #[cfg(test)]
@@ -166,18 +162,15 @@ mod tests {
     #[test]
     fn if_none_match_forms() {
         let mut h = HeaderMap::new();
-        assert!(!if_none_match(&h, "W/\"abc\""));
+        assert!(!if_none_match(&h, "\"abc\""));
         h.insert(
             header::IF_NONE_MATCH,
             HeaderValue::from_static("\"x\", W/\"abc\""),
         );
-        assert!(if_none_match(&h, "W/\"abc\""));
-        // A client that drops the weak prefix still matches.
-        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"abc\""));
-        assert!(if_none_match(&h, "W/\"abc\""));
+        assert!(if_none_match(&h, "\"abc\""));
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("*"));
-        assert!(if_none_match(&h, "W/\"abc\""));
+        assert!(if_none_match(&h, "\"abc\""));
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"abd\""));
-        assert!(!if_none_match(&h, "W/\"abc\""));
+        assert!(!if_none_match(&h, "\"abc\""));
     }
 }
