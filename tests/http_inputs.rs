@@ -71,6 +71,8 @@ async fn hostile_files_get_precise_answers_and_the_service_keeps_serving() {
         413
     );
     assert_eq!(s.get("/iiif/3/script.svg/info.json").await.status(), 415);
+    // The same answer as the image request: an empty file is no image format.
+    assert_eq!(s.get("/iiif/3/empty.jpg/info.json").await.status(), 415);
     assert_eq!(s.info_size("jpeg-named.png").await, (480, 320));
     assert_eq!(
         s.metric("vignette_http_requests_total{route=\"iiif_image\",status=\"500\"}")

@@ -36,14 +36,20 @@ async fn probe(state: &AppState, identifier: &str, version: &str) -> Result<Prob
             break;
         }
     }
+    let mut empty = false;
     if matches!(result, Err(RenderError::NeedMoreData)) {
         let all = state
             .source
             .read(identifier, state.settings.limits.max_source_bytes)
             .await?;
+        empty = all.is_empty();
         result = render::probe(&all);
     }
     let probe = match result {
+        // The same answer as an image request on that file.
+        Err(RenderError::NeedMoreData) if empty => {
+            return Err(RenderError::UnsupportedFormat("empty source".into()).into());
+        }
         // A prefix that ends the whole file and still lacks a header: truncated.
         Err(RenderError::NeedMoreData) => {
             return Err(RenderError::Corrupt("no complete image header".into()).into());
