@@ -106,36 +106,43 @@ impl LocalSource {
     }
 
     /// The whole file, refused when larger than `max_bytes`.
+    ///
+    /// One blocking task reads it all: `tokio::fs` would hop to the blocking pool for every
+    /// 2 MiB and copy each chunk once more (a 28 MB source: 14 hops and 28 MB copied).
     pub async fn read(&self, identifier: &str, max_bytes: u64) -> Result<Bytes, SourceError> {
         let path = self.resolve(identifier)?;
-        let file = tokio::fs::File::open(&path)
-            .await
-            .map_err(|_| SourceError::NotFound(identifier.to_owned()))?;
-        let size = file
-            .metadata()
+        let id = identifier.to_owned();
+        tokio::task::spawn_blocking(move || read_limited(&path, id, max_bytes))
             .await
             .map_err(|e| SourceError::Unavailable(e.to_string()))?
-            .len();
-        if size > max_bytes {
-            return Err(SourceError::TooLarge {
-                size,
-                limit: max_bytes,
-            });
-        }
-        // The file may grow between stat and read: never read past the limit.
-        let mut buf = Vec::with_capacity(size as usize);
-        file.take(max_bytes + 1)
-            .read_to_end(&mut buf)
-            .await
-            .map_err(|e| SourceError::Unavailable(e.to_string()))?;
-        if buf.len() as u64 > max_bytes {
-            return Err(SourceError::TooLarge {
-                size: buf.len() as u64,
-                limit: max_bytes,
-            });
-        }
-        Ok(buf.into())
     }
+}
+
+/// Reads `path` whole, never past `max_bytes` (the file may grow between stat and read).
+fn read_limited(path: &Path, identifier: String, max_bytes: u64) -> Result<Bytes, SourceError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|_| SourceError::NotFound(identifier))?;
+    let size = file
+        .metadata()
+        .map_err(|e| SourceError::Unavailable(e.to_string()))?
+        .len();
+    if size > max_bytes {
+        return Err(SourceError::TooLarge {
+            size,
+            limit: max_bytes,
+        });
+    }
+    let mut buf = Vec::with_capacity(size as usize);
+    file.take(max_bytes + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| SourceError::Unavailable(e.to_string()))?;
+    if buf.len() as u64 > max_bytes {
+        return Err(SourceError::TooLarge {
+            size: buf.len() as u64,
+            limit: max_bytes,
+        });
+    }
+    Ok(buf.into())
 }
 
 #[cfg(test)]
