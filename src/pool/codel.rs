@@ -6,8 +6,9 @@
 //! * if, for a whole `interval`, no job left the queue in under `target`, the queue is
 //!   standing and the instance enters the *failure mode*: new misses are refused at
 //!   admission and queued jobs that already waited past `target` are dropped at dequeue;
-//! * the failure mode ends as soon as a job leaves under `target` (or the queue is seen
-//!   empty): the backlog has drained;
+//! * the failure mode ends as soon as a job leaves under `target` or the queue is seen
+//!   empty: the backlog has drained. Outside it, the last queued job never counts as
+//!   above `target` (a queue of one does not stand);
 //! * for one `interval` after leaving it (CoDel's memory of the last dropping episode),
 //!   admission only takes work whose estimated wait is under half the `target`, and a job
 //!   leaving above `target` re-enters the failure mode at once instead of after a new
@@ -143,9 +144,16 @@ impl Controller {
         }
     }
 
-    /// A worker took a job that waited `sojourn`.
-    pub fn on_dequeue(&mut self, now: Instant, sojourn: Duration) -> Verdict {
-        if sojourn < self.params.target {
+    /// A worker took a job that waited `sojourn`, with `behind` jobs still queued after it.
+    ///
+    /// Outside the failure mode, the last job of the queue is not above target, whatever it
+    /// waited (CoDel: a queue under one packet does not stand). One request that waited for
+    /// a long render, or for a hydration render that started just before it came, is no
+    /// standing queue: without this, the lone client after an overload was refused, in
+    /// probation, each time a hydration render made it wait. In the failure mode a stale
+    /// job is dropped even when last; the queue is then empty, which ends the mode.
+    pub fn on_dequeue(&mut self, now: Instant, sojourn: Duration, behind: usize) -> Verdict {
+        if sojourn < self.params.target || (behind == 0 && !self.shedding) {
             self.recover(now);
             return Verdict::Run;
         }
@@ -192,9 +200,15 @@ mod tests {
             self.now = self.t0 + Duration::from_millis(ms);
             self
         }
+        /// A job leaves with others still queued behind it.
         fn dequeue(&mut self, waited_ms: u64) -> Verdict {
             self.c
-                .on_dequeue(self.now, Duration::from_millis(waited_ms))
+                .on_dequeue(self.now, Duration::from_millis(waited_ms), 1)
+        }
+        /// The last queued job leaves.
+        fn dequeue_last(&mut self, waited_ms: u64) -> Verdict {
+            self.c
+                .on_dequeue(self.now, Duration::from_millis(waited_ms), 0)
         }
         fn admit(&mut self, est_ms: u64) -> Result<(), Refusal> {
             self.c.admit(self.now, Duration::from_millis(est_ms))
@@ -299,6 +313,34 @@ mod tests {
         t.at(11_200);
         assert_eq!(t.admit(1500), Ok(()));
         assert_eq!(t.dequeue(700), Verdict::Run);
+    }
+
+    #[test]
+    fn a_lone_job_that_waited_is_no_standing_queue_outside_the_failure_mode() {
+        let mut t = Timeline::new();
+        // Normal mode: lone jobs that waited never open an episode.
+        t.at(0);
+        assert_eq!(t.dequeue_last(900), Verdict::Run);
+        t.at(6000);
+        assert_eq!(t.dequeue_last(900), Verdict::Run);
+        assert!(!t.c.is_shedding());
+        // The failure mode: a stale job is dropped even when last; the empty queue ends it.
+        t.at(10_000);
+        t.dequeue(600);
+        t.at(15_000);
+        assert_eq!(t.dequeue(600), Verdict::Drop);
+        t.at(15_100);
+        assert_eq!(t.dequeue_last(900), Verdict::Drop);
+        t.c.on_empty(t.now);
+        assert!(!t.c.is_shedding());
+        // Probation: a lone job that waited behind a long render is served and keeps the
+        // instance out of the failure mode; the same wait with a queue behind it is not.
+        t.at(15_600);
+        assert_eq!(t.dequeue_last(700), Verdict::Run);
+        assert!(!t.c.is_shedding());
+        t.at(15_700);
+        assert_eq!(t.dequeue(700), Verdict::Drop);
+        assert!(t.c.is_shedding());
     }
 
     #[test]

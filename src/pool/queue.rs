@@ -163,7 +163,8 @@ impl QueueState {
         while let Some(q) = self.interactive.pop_front() {
             let sojourn = now.saturating_duration_since(q.enqueued);
             out.sojourns.push(sojourn);
-            let verdict = self.controller.on_dequeue(now, sojourn);
+            let behind = self.interactive.len();
+            let verdict = self.controller.on_dequeue(now, sojourn, behind);
             if !q.job.wanted() {
                 out.skipped += 1;
                 continue;
