@@ -12,7 +12,8 @@
 //! * for one `interval` after leaving it (CoDel's memory of the last dropping episode),
 //!   admission only takes work whose estimated wait is under half the `target`, and a job
 //!   leaving above `target` re-enters the failure mode at once instead of after a new
-//!   interval. Without that, a saturated instance would alternate between a full interval
+//!   interval (that job is still rendered: it was admitted under the short estimate and
+//!   its wait is spent; the stale jobs behind it are dropped). Without that, a saturated instance would alternate between a full interval
 //!   of multi-second waits and a drain. Half, not all of it: render times vary tenfold
 //!   between a thumbnail and a 36 MP source, so an estimate at the target would often be
 //!   exceeded, and every such job would be dropped after waiting, which is the slow kind
@@ -160,9 +161,16 @@ impl Controller {
         if self.shedding {
             return Verdict::Drop;
         }
+        if self.in_probation(now) {
+            // Back to the failure mode at once; this job, admitted under probation's short
+            // estimate, has waited already: rendering it now costs one render, dropping it
+            // wastes its wait. The jobs behind it that also waited past the target go.
+            self.shedding = true;
+            self.first_above = None;
+            return Verdict::Run;
+        }
         let since = *self.first_above.get_or_insert(now);
-        let standing_for = now.saturating_duration_since(since);
-        if standing_for >= self.params.interval || self.in_probation(now) {
+        if now.saturating_duration_since(since) >= self.params.interval {
             self.shedding = true;
             self.first_above = None;
             return Verdict::Drop;
@@ -303,10 +311,14 @@ mod tests {
         assert_eq!(t.admit(249), Ok(()));
         assert_eq!(t.admit(250), Err(Refusal::Codel), "half the target");
         assert_eq!(t.admit(600), Err(Refusal::Codel));
-        // A job above the target during probation re-enters the failure mode at once.
+        // A job above the target during probation re-enters the failure mode at once; it
+        // is rendered (it has waited already), the stale jobs behind it are dropped.
         t.at(6000);
-        assert_eq!(t.dequeue(700), Verdict::Drop);
+        assert_eq!(t.dequeue(700), Verdict::Run);
         assert!(t.c.is_shedding());
+        assert_eq!(t.admit(0), Err(Refusal::Codel));
+        t.at(6050);
+        assert_eq!(t.dequeue(650), Verdict::Drop);
         // After a full interval of good behaviour, probation is over.
         t.at(6100);
         t.dequeue(10);
@@ -339,7 +351,7 @@ mod tests {
         assert_eq!(t.dequeue_last(700), Verdict::Run);
         assert!(!t.c.is_shedding());
         t.at(15_700);
-        assert_eq!(t.dequeue(700), Verdict::Drop);
+        assert_eq!(t.dequeue(700), Verdict::Run);
         assert!(t.c.is_shedding());
     }
 
