@@ -34,6 +34,10 @@ fn picture(w: usize, h: usize) -> Vec<u8> {
 }
 
 fn jpeg(w: usize, h: usize) -> Vec<u8> {
+    jpeg_sampled(w, h, turbojpeg::Subsamp::Sub2x1)
+}
+
+fn jpeg_sampled(w: usize, h: usize, subsamp: turbojpeg::Subsamp) -> Vec<u8> {
     let px = picture(w, h);
     let image = turbojpeg::Image {
         pixels: &px[..],
@@ -42,9 +46,26 @@ fn jpeg(w: usize, h: usize) -> Vec<u8> {
         height: h,
         format: turbojpeg::PixelFormat::RGB,
     };
-    turbojpeg::compress(image, 92, turbojpeg::Subsamp::Sub2x1)
+    turbojpeg::compress(image, 92, subsamp)
         .expect("jpeg")
         .to_vec()
+}
+
+/// libjpeg-turbo's own 1/8-scale decode to RGB: the reference of the DC-only path.
+fn libjpeg_eighth(bytes: &[u8]) -> Vec<u8> {
+    let mut d = turbojpeg::Decompressor::new().expect("decompressor");
+    let factor = turbojpeg::ScalingFactor::ONE_EIGHTH;
+    d.set_scaling_factor(factor).expect("1/8");
+    let h = d.read_header(bytes).expect("header").scaled(factor);
+    let mut image = turbojpeg::Image {
+        pixels: vec![0u8; h.width * h.height * 3],
+        width: h.width,
+        pitch: h.width * 3,
+        height: h.height,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    d.decompress(bytes, image.as_deref_mut()).expect("decode");
+    image.pixels
 }
 
 fn webp_lossy(w: usize, h: usize) -> Vec<u8> {
@@ -79,6 +100,23 @@ fn decode(c: &mut Criterion) {
     for shrink in [1, 2, 4, 8] {
         g.bench_with_input(BenchmarkId::from_parameter(shrink), &shrink, |b, &s| {
             b.iter(|| stages::decode(black_box(&big), s).expect("decode"))
+        });
+    }
+    g.finish();
+    // The 1/8 scale of a thumbnail: vignette's DC-only decoder against libjpeg-turbo.
+    let mut g = c.benchmark_group("decode/jpeg-24mp-eighth");
+    g.sample_size(10)
+        .throughput(Throughput::Elements(24_000_000));
+    for (name, sub) in [
+        ("4:2:2", turbojpeg::Subsamp::Sub2x1),
+        ("4:2:0", turbojpeg::Subsamp::Sub2x2),
+    ] {
+        let file = jpeg_sampled(6000, 4000, sub);
+        g.bench_function(format!("dc-only/{name}"), |b| {
+            b.iter(|| stages::decode_dc(black_box(&file)).expect("decode"))
+        });
+        g.bench_function(format!("libjpeg-turbo/{name}"), |b| {
+            b.iter(|| libjpeg_eighth(black_box(&file)))
         });
     }
     g.finish();

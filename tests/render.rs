@@ -8,6 +8,8 @@
 mod alpha;
 #[path = "render/colour.rs"]
 mod colour;
+#[path = "render/dc.rs"]
+mod dc;
 #[path = "render/formats.rs"]
 mod formats;
 #[path = "render/hostile.rs"]

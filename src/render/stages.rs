@@ -27,6 +27,11 @@ impl StageImage {
     pub fn height(&self) -> u32 {
         self.raster.height()
     }
+
+    /// The pixels, packed (grey, RGB, RGBA… as decoded).
+    pub fn pixels(&self) -> &[u8] {
+        self.raster.data()
+    }
 }
 
 /// Sniffs, reads the header and decodes `bytes` reduced by `shrink` (1, 2, 4 or 8).
@@ -40,6 +45,15 @@ pub fn decode(bytes: &[u8], shrink: u32) -> Result<StageImage, RenderError> {
     Ok(StageImage {
         raster: d.raster,
         icc: d.icc,
+    })
+}
+
+/// A baseline JPEG at 1/8 scale through the DC-only decoder alone, without the
+/// libjpeg-turbo fallback: `Err` says why that decoder leaves the file to libjpeg-turbo.
+pub fn decode_dc(bytes: &[u8]) -> Result<StageImage, &'static str> {
+    Ok(StageImage {
+        raster: decode::jpeg_dc(bytes)?,
+        icc: None,
     })
 }
 

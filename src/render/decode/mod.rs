@@ -53,6 +53,12 @@ pub(crate) fn decode(
     Ok(decoded)
 }
 
+/// A baseline JPEG at 1/8 through the DC-only path alone (no libjpeg-turbo fallback);
+/// `Err` says why the path leaves the file to libjpeg-turbo. For tests and benches.
+pub(crate) fn jpeg_dc(bytes: &[u8]) -> Result<Raster, &'static str> {
+    jpeg::dc_only(bytes)
+}
+
 /// Wraps pixels decoded without colour metadata.
 fn plain(raster: Raster) -> Decoded {
     Decoded {

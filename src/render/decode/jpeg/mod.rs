@@ -1,6 +1,9 @@
 //! JPEG decoding with libjpeg-turbo (through the `turbojpeg` crate): DCT scaling by 1/2, 1/4
 //! or 1/8 while decoding, so a 36 MP photo becomes a 0.6 MP raster without ever existing at
 //! full size. Grey JPEGs stay one channel; CMYK/YCCK come out as CMYK for the colour stage.
+//! At 1/8, common baseline files take the faster DC-only path of [`dc`] first.
+
+mod dc;
 
 use super::Decoded;
 use crate::render::RenderError;
@@ -19,6 +22,18 @@ pub(super) fn decode(
     shrink: u32,
     max_pixels: u64,
 ) -> Result<Decoded, RenderError> {
+    if shrink == 8 && header.width as u64 * header.height as u64 <= max_pixels {
+        match dc::decode(bytes, max_pixels) {
+            Ok(raster) => {
+                return Ok(Decoded {
+                    raster,
+                    icc: header.icc.clone(),
+                    cmyk_inverted: header.cmyk_inverted,
+                });
+            }
+            Err(dc::Unsupported(why)) => tracing::trace!(why, "JPEG left to libjpeg-turbo"),
+        }
+    }
     let corrupt = |e: turbojpeg::Error| RenderError::Corrupt(short_message(&e));
     let mut d = Decompressor::new().map_err(|e| RenderError::Encode(e.to_string()))?;
     let info = d.read_header(bytes).map_err(corrupt)?;
@@ -63,6 +78,11 @@ pub(super) fn decode(
         icc: header.icc.clone(),
         cmyk_inverted: header.cmyk_inverted,
     })
+}
+
+/// See [`super::jpeg_dc`].
+pub(super) fn dc_only(bytes: &[u8]) -> Result<Raster, &'static str> {
+    dc::decode(bytes, 50_000_000).map_err(|dc::Unsupported(why)| why)
 }
 
 fn too_large() -> RenderError {
