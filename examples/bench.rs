@@ -6,8 +6,8 @@
 //! bench render SOURCE PARAMS RUNS   render time and output size
 //! bench srcset SOURCE RUNS          five widths in both orders vs the widest alone
 //! bench decode SOURCE RUNS          vignette's decode stage at 1/8, 1/4, 1/2 and 1/1
-//! bench read   SOURCE RUNS [fixed]  reading the file into a new buffer (what a job's
-//!                                   fetch costs), with glibc's mmap threshold fixed or not
+//! bench read   SOURCE RUNS          reading the file as a job's fetch does (the local
+//!                                   source: two threads) and with one plain read
 //! bench once   SOURCE PARAMS [OUT]  one render, nothing else (for peak RSS)
 //! bench idle                        nothing (the RSS baseline)
 //! ```
@@ -201,18 +201,36 @@ fn main() {
             println!("bytes={}", r.bytes.len());
         }
         "read" => {
-            if arg(3) == "fixed" {
-                vignette::render::release_large_buffers();
-            }
-            let t: Vec<f64> = (0..runs(2))
-                .map(|_| {
-                    let t = Instant::now();
-                    drop(std::hint::black_box(read()));
-                    ms(t)
-                })
-                .collect();
-            let (m, n) = stats(t);
-            println!("read_median={m:.2}\nread_min={n:.2}");
+            // As the service runs: large buffers mapped afresh (render::malloc).
+            vignette::render::release_large_buffers();
+            let path = std::path::Path::new(arg(1));
+            let dir = path.parent().expect("a file in a directory");
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .expect("a file name");
+            let local = vignette::source::LocalSource::new(dir).expect("directory");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("runtime");
+            let time = |f: &dyn Fn()| {
+                stats(
+                    (0..runs(2))
+                        .map(|_| {
+                            let t = Instant::now();
+                            f();
+                            ms(t)
+                        })
+                        .collect(),
+                )
+            };
+            let (fm, fnn) = time(&|| drop(std::hint::black_box(read())));
+            let (pm, pn) = time(&|| {
+                let bytes = rt.block_on(local.read(name, 100 << 20)).expect("readable");
+                drop(std::hint::black_box(bytes));
+            });
+            println!("read_plain_median={fm:.2}\nread_plain_min={fnn:.2}");
+            println!("read_source_median={pm:.2}\nread_source_min={pn:.2}");
         }
         "idle" => println!("idle=1"),
         _ => {

@@ -49,6 +49,8 @@ pub struct Metrics {
     pub render_abandoned: IntCounter,
     /// Requests that joined a render already in flight.
     pub coalesced: IntCounter,
+    /// Renders whose source was read while they were next in line.
+    pub source_reads_ahead: IntCounter,
 }
 
 impl Metrics {
@@ -144,6 +146,11 @@ impl Metrics {
             "Requests that waited on an identical render already in flight",
         )
         .expect("valid metric");
+        let source_reads_ahead = IntCounter::new(
+            "vignette_source_reads_ahead_total",
+            "Renders whose source was read while the job was next in line",
+        )
+        .expect("valid metric");
         for c in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_duration.clone()),
@@ -160,6 +167,7 @@ impl Metrics {
             Box::new(hydration_expired.clone()),
             Box::new(render_abandoned.clone()),
             Box::new(coalesced.clone()),
+            Box::new(source_reads_ahead.clone()),
         ] {
             registry.register(c).expect("metric registered once");
         }
@@ -184,6 +192,7 @@ impl Metrics {
             hydration_expired,
             render_abandoned,
             coalesced,
+            source_reads_ahead,
         }
     }
 

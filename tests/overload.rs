@@ -260,3 +260,37 @@ async fn shutdown_drains_in_flight_requests_and_fails_readiness_meanwhile() {
     );
     stopping.await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_job_reads_its_source_while_the_worker_renders_another() {
+    let s = start_with(common::fixtures::write_all, |st| {
+        st.queue.workers = 1;
+        // Every render reads its source.
+        st.intermediate_cache_bytes = 0;
+    })
+    .await;
+    let busy = occupy_worker(&s.state.pool).await;
+    let requests: Vec<_> = ["64,", "32,"]
+        .into_iter()
+        .map(|size| {
+            let url = format!("{}/iiif/3/grid.png/full/{size}/0/default.png", s.base);
+            let client = s.client.clone();
+            tokio::spawn(async move { client.get(url).send().await.unwrap().status() })
+        })
+        .collect();
+    eventually(20, "both requests queued", || async {
+        s.metric("vignette_queue_depth").await == 2.0
+    })
+    .await;
+    // Taking the first warms the second, which reads its source during the first render.
+    busy.release();
+    for r in requests {
+        assert_eq!(r.await.unwrap(), 200);
+    }
+    assert_eq!(s.metric("vignette_source_reads_ahead_total").await, 1.0);
+    assert_eq!(
+        s.metric("vignette_renders_total{format=\"png\"}").await,
+        2.0
+    );
+    s.stop().await;
+}

@@ -1,8 +1,9 @@
 //! The render job: what a worker does for one variant. It reads the source only once
-//! dequeued (so waiting requests never hold source bytes), renders within its deadline,
-//! answers the flight's waiters and hands the bytes to the cache. When the job knows the
-//! source's version, a decoded intermediate kept from an earlier render of the same source
-//! is used instead of reading and decoding it again.
+//! dequeued, or when it is next in line (read ahead, one job per worker at most: see
+//! [`Job::warm`]), so waiting requests never hold source bytes beyond that bound; it
+//! renders within its deadline, answers the flight's waiters and hands the bytes to the
+//! cache. When the job knows the source's version, a decoded intermediate kept from an
+//! earlier render of the same source is used instead of reading and decoding it again.
 
 use super::{Flight, Outcome};
 use crate::error::AppError;
@@ -11,11 +12,13 @@ use crate::pool::{Job, JobKind, RejectReason, Rejection};
 use crate::render::{
     self, Deadline, EncodeSettings, IntermediateCache, Limits, RenderError, Rendered, SourceKey,
 };
-use crate::source::Source;
+use crate::source::{Source, SourceError};
 use crate::spec::Spec;
 use crate::spec::key::VariantKey;
-use std::sync::Arc;
+use bytes::Bytes;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::task::JoinHandle;
 
 /// Receives every successful render, e.g. to store it in the slot cache. Called on the
 /// worker thread: implementations must not block (spawn the write).
@@ -56,6 +59,8 @@ pub struct RenderJob {
     flight: Option<Flight>,
     /// The source's version, when known: keys the intermediate cache.
     version: Option<String>,
+    /// The source, being read ahead of the job's turn ([`Job::warm`]).
+    ahead: Mutex<Option<JoinHandle<Result<Bytes, SourceError>>>>,
 }
 
 impl RenderJob {
@@ -73,6 +78,7 @@ impl RenderJob {
             spec,
             flight: Some(flight),
             version: None,
+            ahead: Mutex::default(),
         }
     }
 
@@ -90,6 +96,7 @@ impl RenderJob {
             key,
             flight: None,
             version: None,
+            ahead: Mutex::default(),
         }
     }
 
@@ -100,14 +107,23 @@ impl RenderJob {
         self
     }
 
+    /// The key of the source in the intermediate cache, when it is used.
+    fn source_key(&self) -> Option<SourceKey> {
+        self.version
+            .as_deref()
+            .filter(|_| self.ctx.intermediates.enabled())
+            .map(|v| SourceKey::new(&self.identifier, v))
+    }
+
+    /// The handle of the source's read ahead, if one was started.
+    fn take_ahead(&self) -> Option<JoinHandle<Result<Bytes, SourceError>>> {
+        self.ahead.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+
     fn render(&self, deadline: Deadline) -> Result<Rendered, AppError> {
         let ctx = &self.ctx;
         let cache = &ctx.intermediates;
-        let source = self
-            .version
-            .as_deref()
-            .filter(|_| cache.enabled())
-            .map(|v| SourceKey::new(&self.identifier, v));
+        let source = self.source_key();
         if let Some(source) = &source {
             let started = Instant::now();
             let (spec, limits, encode) = (&self.spec, &ctx.limits, &ctx.encode);
@@ -119,13 +135,26 @@ impl RenderJob {
             .0
             .map(|at| at.saturating_duration_since(Instant::now()))
             .unwrap_or(Duration::MAX);
-        let read = ctx
-            .source
-            .read(&self.identifier, ctx.limits.max_source_bytes);
-        let bytes = ctx
-            .runtime
-            .block_on(async { tokio::time::timeout(remaining, read).await })
-            .map_err(|_| RenderError::DeadlineExceeded { stage: "fetch" })??;
+        let bytes = match self.take_ahead() {
+            Some(ahead) => {
+                ctx.metrics.source_reads_ahead.inc();
+                let read = async {
+                    ahead
+                        .await
+                        .map_err(|e| SourceError::Unavailable(e.to_string()))?
+                };
+                ctx.runtime
+                    .block_on(async { tokio::time::timeout(remaining, read).await })
+            }
+            None => {
+                let read = ctx
+                    .source
+                    .read(&self.identifier, ctx.limits.max_source_bytes);
+                ctx.runtime
+                    .block_on(async { tokio::time::timeout(remaining, read).await })
+            }
+        }
+        .map_err(|_| RenderError::DeadlineExceeded { stage: "fetch" })??;
         let started = Instant::now();
         let keep = source.as_ref().map(|source| (&**cache, source));
         let prepared = render::prepare(&bytes, &self.spec, &ctx.limits, &deadline, keep)?;
@@ -195,5 +224,28 @@ impl Job for RenderJob {
 
     fn key(&self) -> VariantKey {
         self.key
+    }
+
+    /// Starts reading the source, unless nobody waits or it is kept decoded (the render
+    /// will then not read it). The bytes are held from now until the render frees them:
+    /// one source per worker at most, as only the head of the queue is warmed.
+    fn warm(&self) {
+        let ctx = &self.ctx;
+        if !self.wanted()
+            || self
+                .source_key()
+                .is_some_and(|k| ctx.intermediates.contains(&k))
+        {
+            return;
+        }
+        let mut ahead = self.ahead.lock().unwrap_or_else(|p| p.into_inner());
+        if ahead.is_none() {
+            let (source, id) = (ctx.source.clone(), self.identifier.clone());
+            let max = ctx.limits.max_source_bytes;
+            *ahead = Some(
+                ctx.runtime
+                    .spawn(async move { source.read(&id, max).await }),
+            );
+        }
     }
 }

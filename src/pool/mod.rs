@@ -73,6 +73,12 @@ pub trait Job: Send + 'static {
     fn wanted(&self) -> bool;
     /// The variant the job renders (hydration deduplicates on it).
     fn key(&self) -> VariantKey;
+    /// Called, under the queue's lock, on the interactive job next in line when a worker
+    /// takes work and the instance is not shedding: a chance to start cheap, non-blocking
+    /// preparation (the render job starts fetching its source) so that its render does
+    /// not wait for it. Must not block. Only the head of the queue is warmed, so at most
+    /// one job per worker is ever prepared ahead of its turn.
+    fn warm(&self) {}
 }
 
 struct Shared {
@@ -272,6 +278,12 @@ fn worker_loop(shared: &Shared) {
                     .wait(st)
                     .unwrap_or_else(|p| p.into_inner());
             };
+            if !matches!(taken, Taken::Idle)
+                && !st.is_shedding()
+                && let Some(next) = st.next_interactive()
+            {
+                next.warm();
+            }
             shared.publish(&st);
             let retry_after = st.drain_estimate();
             (taken, retry_after)

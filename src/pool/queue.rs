@@ -189,6 +189,11 @@ impl QueueState {
         Taken::Idle
     }
 
+    /// The interactive job that [`QueueState::take`] would consider next.
+    pub(super) fn next_interactive(&self) -> Option<&dyn Job> {
+        self.interactive.front().map(|q| &*q.job)
+    }
+
     /// Empties the hydration queue (at shutdown: nobody waits for those).
     pub(super) fn clear_hydration(&mut self) -> usize {
         let n = self.hydration.len();

@@ -10,6 +10,7 @@ use std::sync::mpsc;
 enum Event {
     Started(u32, JobKind),
     Rejected(u32, RejectReason),
+    Warmed(u32),
 }
 
 struct TestJob {
@@ -36,6 +37,9 @@ impl Job for TestJob {
     fn key(&self) -> VariantKey {
         let spec = parse_params("full/max/0/default.jpg").unwrap();
         VariantKey::new(&self.id.to_string(), "v", &spec, "")
+    }
+    fn warm(&self) {
+        let _ = self.events.send(Event::Warmed(self.id));
     }
 }
 
@@ -193,7 +197,13 @@ fn a_panicking_job_does_not_kill_its_worker() {
     h.pool.try_submit(Box::new(Boom)).ok().unwrap();
     let (j, g, _) = h.job(1);
     h.pool.try_submit(j).ok().unwrap();
-    assert_eq!(h.next(), Event::Started(1, JobKind::Interactive));
+    // 1 may be queued before the worker takes Boom, and then warmed.
+    let first = h.next();
+    if first == Event::Warmed(1) {
+        assert_eq!(h.next(), Event::Started(1, JobKind::Interactive));
+    } else {
+        assert_eq!(first, Event::Started(1, JobKind::Interactive));
+    }
     g.send(()).unwrap();
     h.pool.shutdown();
 }
@@ -220,4 +230,26 @@ fn hydration_entries_older_than_the_horizon_are_dropped() {
     gf.send(()).unwrap();
     h.pool.shutdown();
     assert_eq!(h.metrics.hydration_expired.get(), 1);
+}
+
+#[test]
+fn the_job_next_in_line_is_warmed_when_a_worker_takes_one() {
+    let h = Harness::new(1, 4);
+    let (j1, g1, _) = h.job(1);
+    let (j2, g2, _) = h.job(2);
+    let (j3, g3, _) = h.job(3);
+    h.pool.try_submit(j1).ok().unwrap();
+    // Nothing was queued behind 1 when it was taken: nothing warmed.
+    assert_eq!(h.next(), Event::Started(1, JobKind::Interactive));
+    h.pool.try_submit(j2).ok().unwrap();
+    h.pool.try_submit(j3).ok().unwrap();
+    g1.send(()).unwrap();
+    // Taking 2 warms 3 (under the lock, before 2 runs); 2 itself was not warmed.
+    assert_eq!(h.next(), Event::Warmed(3));
+    assert_eq!(h.next(), Event::Started(2, JobKind::Interactive));
+    g2.send(()).unwrap();
+    assert_eq!(h.next(), Event::Started(3, JobKind::Interactive));
+    g3.send(()).unwrap();
+    h.pool.shutdown();
+    assert!(h.events.try_recv().is_err(), "no other job was warmed");
 }

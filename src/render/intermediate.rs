@@ -170,6 +170,11 @@ impl IntermediateCache {
         }
     }
 
+    /// Whether an intermediate of `key` is kept (without touching recency or counters).
+    pub fn contains(&self, key: &SourceKey) -> bool {
+        self.lock().entries.contains_key(key)
+    }
+
     /// The intermediate of `key`, if kept (and marks it recently used).
     pub(crate) fn get(&self, key: &SourceKey) -> Option<Arc<Intermediate>> {
         let mut st = self.lock();
