@@ -6,6 +6,7 @@ use crate::cache::{CacheMetrics, LocalDirStore, S3Store, SlotCache, SlotStore};
 use crate::config::{CacheStoreChoice, Settings, SourceChoice};
 use crate::flight::Flights;
 use crate::flight::job::{RenderContext, RenderSink};
+use crate::flight::sources::SourceBudget;
 use crate::metrics::Metrics;
 use crate::pool::{Clock, SystemClock, WorkerPool};
 use crate::render::{IntermediateCache, Probe, Rendered};
@@ -148,6 +149,7 @@ impl AppState {
             runtime: tokio::runtime::Handle::current(),
             sink: Some(Arc::new(cache.clone())),
             intermediates: Arc::new(IntermediateCache::new(settings.intermediate_cache_bytes)),
+            sources: SourceBudget::new(settings.queue.workers),
         });
         Ok(Arc::new(AppState {
             fingerprint: settings.encode.fingerprint(),

@@ -1,10 +1,12 @@
-//! The render job: what a worker does for one variant. It reads the source only once
-//! dequeued, or when it is next in line (read ahead, one job per worker at most: see
-//! [`Job::warm`]), so waiting requests never hold source bytes beyond that bound; it
-//! renders within its deadline, answers the flight's waiters and hands the bytes to the
-//! cache. When the job knows the source's version, a decoded intermediate kept from an
-//! earlier render of the same source is used instead of reading and decoding it again.
+//! The render job: what a worker does for one variant. It reads the source once dequeued,
+//! or ahead while it is next in line and the running job has decoded its own ([`Job::warm`],
+//! [`super::sources`]): at most one source per worker is ever in memory, so waiting
+//! requests hold none. It renders within its deadline, answers the flight's waiters and
+//! hands the bytes to the cache. When the job knows the source's version, a decoded
+//! intermediate kept from an earlier render of the same source is used instead of reading
+//! and decoding it again.
 
+use super::sources::{Held, SourceBudget};
 use super::{Flight, Outcome};
 use crate::error::AppError;
 use crate::metrics::Metrics;
@@ -46,7 +48,12 @@ pub struct RenderContext {
     pub sink: Option<Arc<dyn RenderSink>>,
     /// Decoded sources kept for later sizes of the same source (decode once, serve many).
     pub intermediates: Arc<IntermediateCache>,
+    /// Sources in memory: one per worker.
+    pub sources: Arc<SourceBudget>,
 }
+
+/// A source read ahead: its bytes, counted in the budget until dropped.
+type ReadAhead = JoinHandle<Result<(Bytes, Held), SourceError>>;
 
 /// One variant to render.
 #[derive(Debug)]
@@ -60,7 +67,7 @@ pub struct RenderJob {
     /// The source's version, when known: keys the intermediate cache.
     version: Option<String>,
     /// The source, being read ahead of the job's turn ([`Job::warm`]).
-    ahead: Mutex<Option<JoinHandle<Result<Bytes, SourceError>>>>,
+    ahead: Mutex<Option<ReadAhead>>,
 }
 
 impl RenderJob {
@@ -116,7 +123,7 @@ impl RenderJob {
     }
 
     /// The handle of the source's read ahead, if one was started.
-    fn take_ahead(&self) -> Option<JoinHandle<Result<Bytes, SourceError>>> {
+    fn take_ahead(&self) -> Option<ReadAhead> {
         self.ahead.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
@@ -135,7 +142,7 @@ impl RenderJob {
             .0
             .map(|at| at.saturating_duration_since(Instant::now()))
             .unwrap_or(Duration::MAX);
-        let bytes = match self.take_ahead() {
+        let (bytes, held) = match self.take_ahead() {
             Some(ahead) => {
                 ctx.metrics.source_reads_ahead.inc();
                 let read = async {
@@ -147,11 +154,13 @@ impl RenderJob {
                     .block_on(async { tokio::time::timeout(remaining, read).await })
             }
             None => {
+                let held = ctx.sources.hold();
                 let read = ctx
                     .source
                     .read(&self.identifier, ctx.limits.max_source_bytes);
                 ctx.runtime
                     .block_on(async { tokio::time::timeout(remaining, read).await })
+                    .map(|r| r.map(|bytes| (bytes, held)))
             }
         }
         .map_err(|_| RenderError::DeadlineExceeded { stage: "fetch" })??;
@@ -159,8 +168,12 @@ impl RenderJob {
         let keep = source.as_ref().map(|source| (&**cache, source));
         let prepared = render::prepare(&bytes, &self.spec, &ctx.limits, &deadline, keep)?;
         // The decode holds everything the rest needs: free the source before resizing and
-        // encoding, so that a render's peak is not the source plus the encoder's buffers.
-        drop(bytes);
+        // encoding, so that a render's peak is not the source plus the encoder's buffers;
+        // the next job's read ahead may start, in this buffer.
+        match bytes.try_into_mut() {
+            Ok(buf) => held.pass_on(buf.into()),
+            Err(shared) => drop((shared, held)),
+        }
         let rendered = render::finish(prepared, &ctx.encode, &deadline)?;
         Ok(self.observe(rendered, started))
     }
@@ -226,9 +239,9 @@ impl Job for RenderJob {
         self.key
     }
 
-    /// Starts reading the source, unless nobody waits or it is kept decoded (the render
-    /// will then not read it). The bytes are held from now until the render frees them:
-    /// one source per worker at most, as only the head of the queue is warmed.
+    /// Reads the source ahead, as soon as fewer sources than workers are in memory (when
+    /// the running job has decoded its own), unless nobody waits or the source is kept
+    /// decoded (the render will then not read it).
     fn warm(&self) {
         let ctx = &self.ctx;
         if !self.wanted()
@@ -241,11 +254,11 @@ impl Job for RenderJob {
         let mut ahead = self.ahead.lock().unwrap_or_else(|p| p.into_inner());
         if ahead.is_none() {
             let (source, id) = (ctx.source.clone(), self.identifier.clone());
-            let max = ctx.limits.max_source_bytes;
-            *ahead = Some(
-                ctx.runtime
-                    .spawn(async move { source.read(&id, max).await }),
-            );
+            let (budget, max) = (ctx.sources.clone(), ctx.limits.max_source_bytes);
+            *ahead = Some(ctx.runtime.spawn(async move {
+                let (held, buf) = budget.hold_when_free().await;
+                Ok((source.read_into(&id, max, buf).await?, held))
+            }));
         }
     }
 }

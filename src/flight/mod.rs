@@ -4,6 +4,7 @@
 //! is left.
 
 pub mod job;
+pub mod sources;
 
 use crate::error::{AppError, SharedError};
 use crate::render::Rendered;

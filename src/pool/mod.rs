@@ -75,9 +75,9 @@ pub trait Job: Send + 'static {
     fn key(&self) -> VariantKey;
     /// Called, under the queue's lock, on the interactive job next in line when a worker
     /// takes work and the instance is not shedding: a chance to start cheap, non-blocking
-    /// preparation (the render job starts fetching its source) so that its render does
-    /// not wait for it. Must not block. Only the head of the queue is warmed, so at most
-    /// one job per worker is ever prepared ahead of its turn.
+    /// preparation (the render job reads its source ahead, once the running job has
+    /// decoded its own) so that its render does not wait for it. Must not block. Only the
+    /// head of the queue is warmed.
     fn warm(&self) {}
 }
 

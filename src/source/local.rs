@@ -110,9 +110,20 @@ impl LocalSource {
     /// One blocking task reads it all: `tokio::fs` would hop to the blocking pool for every
     /// 2 MiB and copy each chunk once more (a 28 MB source: 14 hops and 28 MB copied).
     pub async fn read(&self, identifier: &str, max_bytes: u64) -> Result<Bytes, SourceError> {
+        self.read_into(identifier, max_bytes, None).await
+    }
+
+    /// [`LocalSource::read`], into `buf` when it is large enough and not more than twice
+    /// the file's size (memory already mapped: no page faults).
+    pub async fn read_into(
+        &self,
+        identifier: &str,
+        max_bytes: u64,
+        buf: Option<Vec<u8>>,
+    ) -> Result<Bytes, SourceError> {
         let path = self.resolve(identifier)?;
         let id = identifier.to_owned();
-        tokio::task::spawn_blocking(move || read_limited(&path, id, max_bytes))
+        tokio::task::spawn_blocking(move || read_limited(&path, id, max_bytes, buf))
             .await
             .map_err(|e| SourceError::Unavailable(e.to_string()))?
     }
@@ -126,7 +137,12 @@ impl LocalSource {
 const READ_IN_HALVES: u64 = 4 << 20;
 
 /// Reads `path` whole, never past `max_bytes` (the file may grow between stat and read).
-fn read_limited(path: &Path, identifier: String, max_bytes: u64) -> Result<Bytes, SourceError> {
+fn read_limited(
+    path: &Path,
+    identifier: String,
+    max_bytes: u64,
+    reuse: Option<Vec<u8>>,
+) -> Result<Bytes, SourceError> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|_| SourceError::NotFound(identifier))?;
     let size = file
@@ -139,9 +155,18 @@ fn read_limited(path: &Path, identifier: String, max_bytes: u64) -> Result<Bytes
             limit: max_bytes,
         });
     }
+    let len = size as usize;
+    let reuse = reuse.filter(|b| b.capacity() >= len && b.capacity() / 2 <= len);
     if size >= READ_IN_HALVES {
-        // Zeroed memory straight from the system: nothing is written before the reads.
-        let mut buf = vec![0; size as usize];
+        let mut buf = match reuse {
+            // Initialised bytes to overwrite: only what the buffer never held is zeroed.
+            Some(mut b) => {
+                b.resize(len, 0);
+                b
+            }
+            // Zeroed memory straight from the system: nothing is written before the reads.
+            None => vec![0; len],
+        };
         if read_in_halves(&file, &mut buf).is_ok() {
             return Ok(buf.into());
         }
@@ -252,7 +277,18 @@ mod tests {
             .map(|i| (i * 7 + i / 251) as u8)
             .collect();
         std::fs::write(dir.path().join("big.jpg"), &data).unwrap();
-        assert!(src.read("big.jpg", 8 << 20).await.unwrap() == data);
+        let first = src.read("big.jpg", 8 << 20).await.unwrap();
+        assert!(first == data);
+        // Into a buffer passed on (as the render job does), longer and filled with other
+        // bytes: reused, and exactly the file comes out.
+        let reused: Vec<u8> = vec![7; data.len() + 1000];
+        let ptr = reused.as_ptr();
+        let second = src
+            .read_into("big.jpg", 8 << 20, Some(reused))
+            .await
+            .unwrap();
+        assert!(second == data);
+        assert_eq!(second.as_ptr(), ptr, "read into the buffer given");
         // A file longer than its stat said is noticed (and then read plainly).
         let file = std::fs::File::open(dir.path().join("big.jpg")).unwrap();
         let mut short = vec![0; data.len() - 1];

@@ -73,8 +73,19 @@ impl Source {
 
     /// All of `identifier`, refused above `max_bytes`.
     pub async fn read(&self, identifier: &str, max_bytes: u64) -> Result<Bytes, SourceError> {
+        self.read_into(identifier, max_bytes, None).await
+    }
+
+    /// [`Source::read`], into `buf` when given and suitable (a local file reuses it; its
+    /// contents are overwritten).
+    pub async fn read_into(
+        &self,
+        identifier: &str,
+        max_bytes: u64,
+        buf: Option<Vec<u8>>,
+    ) -> Result<Bytes, SourceError> {
         match self {
-            Source::Local(s) => s.read(identifier, max_bytes).await,
+            Source::Local(s) => s.read_into(identifier, max_bytes, buf).await,
             Source::S3(s) => s.read(identifier, max_bytes).await,
         }
     }
