@@ -6,20 +6,26 @@
 //! that reading ahead overlaps the running job's resize and encode without adding a source
 //! to its peak memory.
 //!
+//! Reads ahead take places in the order they asked for them. Otherwise a worker could wait
+//! for the read ahead of the job it runs while a younger read ahead, of the job behind
+//! it, had taken the only place: neither would ever run.
+//!
 //! The freed source's buffer is handed to the read ahead that was waiting for its place
 //! ([`Held::pass_on`]): reading into memory already mapped skips the page faults of a fresh
 //! buffer, which are half the cost of reading a large source (28 MB: ≈ 8 → 3 ms), short
 //! enough to hide behind the running job's encode. With nobody waiting, the buffer is
 //! freed: nothing is kept idle.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
 
 #[derive(Debug, Default)]
 struct State {
     held: usize,
-    /// Reads ahead waiting for a place.
-    waiting: usize,
+    /// Tickets of the reads ahead waiting for a place, oldest first.
+    waiting: BTreeSet<u64>,
+    next_ticket: u64,
     /// A freed source's buffer, for the next read ahead to take.
     spare: Option<Vec<u8>>,
 }
@@ -38,12 +44,15 @@ pub struct Held {
     budget: Arc<SourceBudget>,
 }
 
-/// Counts a read ahead as waiting for as long as it waits (even if its task is dropped).
-struct Waiting<'a>(&'a SourceBudget);
+/// A read ahead's place in the line, for as long as it waits (even if its task is dropped:
+/// then the next in line may go).
+struct Waiting<'a>(&'a SourceBudget, u64);
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        self.0.lock().waiting -= 1;
+        if self.0.lock().waiting.remove(&self.1) {
+            self.0.freed.notify_waiters();
+        }
     }
 }
 
@@ -69,22 +78,34 @@ impl SourceBudget {
         }
     }
 
-    /// Counts a source read ahead, once fewer than `limit` are held; with it, the buffer
-    /// of the source whose release made room, if it was passed on.
+    /// Counts a source read ahead, once fewer than `limit` are held and the reads ahead
+    /// that asked before have their place; with it, the buffer of the source whose
+    /// release made room, if it was passed on.
     pub async fn hold_when_free(self: &Arc<Self>) -> (Held, Option<Vec<u8>>) {
-        self.lock().waiting += 1;
-        let _waiting = Waiting(self);
+        let ticket = {
+            let mut st = self.lock();
+            st.next_ticket += 1;
+            let ticket = st.next_ticket;
+            st.waiting.insert(ticket);
+            ticket
+        };
+        let _waiting = Waiting(self, ticket);
         loop {
             // Registered before the check, so that a release in between is not missed.
             let freed = self.freed.notified();
             {
                 let mut st = self.lock();
-                if st.held < self.limit {
+                if st.held < self.limit && st.waiting.first() == Some(&ticket) {
+                    st.waiting.remove(&ticket);
                     st.held += 1;
                     let held = Held {
                         budget: self.clone(),
                     };
-                    return (held, st.spare.take());
+                    let spare = st.spare.take();
+                    drop(st);
+                    // The next in line may have a place too (several workers).
+                    self.freed.notify_waiters();
+                    return (held, spare);
                 }
             }
             freed.await;
@@ -102,7 +123,7 @@ impl Held {
     /// for the place; dropped if none waits.
     pub fn pass_on(self, buf: Vec<u8>) {
         let mut st = self.budget.lock();
-        if st.waiting > 0 {
+        if !st.waiting.is_empty() {
             st.spare = Some(buf);
         }
         // `self` drops after the lock: the place is freed and the waiters woken.
@@ -129,7 +150,7 @@ mod tests {
             async move { budget.hold_when_free().await }
         });
         // Let the waiter run until it blocks: it cannot take a place yet.
-        while budget.lock().waiting == 0 {
+        while budget.lock().waiting.is_empty() {
             tokio::task::yield_now().await;
         }
         assert!(!ahead.is_finished());
@@ -151,6 +172,51 @@ mod tests {
         held.pass_on(vec![0; 10]);
         drop(second);
         let st = budget.lock();
-        assert_eq!((st.held, st.waiting, st.spare.is_none()), (0, 0, true));
+        assert_eq!(
+            (st.held, st.waiting.len(), st.spare.is_none()),
+            (0, 0, true)
+        );
+    }
+
+    /// The deadlock this order prevents: the worker waits for the read ahead of the job it
+    /// runs (the older one), woken by the release of the previous job's source but not yet
+    /// run, while the read ahead of the next job, asked later, comes first.
+    #[tokio::test]
+    async fn reads_ahead_take_places_in_the_order_they_asked() {
+        let budget = SourceBudget::new(1);
+        let spawn = |budget: &Arc<SourceBudget>| {
+            let budget = budget.clone();
+            tokio::spawn(async move { budget.hold_when_free().await })
+        };
+        let running = budget.hold();
+        let older = spawn(&budget);
+        while budget.lock().waiting.is_empty() {
+            tokio::task::yield_now().await;
+        }
+        drop(running);
+        // The younger is polled before the older runs again: it must not take the place.
+        let held = tokio::select! {
+            biased;
+            _ = budget.hold_when_free() => panic!("the younger read ahead overtook the older"),
+            older = older => older.unwrap().0,
+        };
+        assert_eq!(budget.held(), 1);
+        drop(held);
+        // A waiter that gives up lets the next one go.
+        let running = budget.hold();
+        let gives_up = spawn(&budget);
+        while budget.lock().waiting.is_empty() {
+            tokio::task::yield_now().await;
+        }
+        let next = spawn(&budget);
+        while budget.lock().waiting.len() < 2 {
+            tokio::task::yield_now().await;
+        }
+        gives_up.abort();
+        let _ = gives_up.await;
+        drop(running);
+        let (held, _) = next.await.unwrap();
+        assert_eq!(budget.held(), 1);
+        drop(held);
     }
 }
