@@ -80,7 +80,7 @@ pub(super) fn decode(
     })
 }
 
-/// See [`super::jpeg_dc`].
+/// See [`super::jpeg_dc`] (frames up to the default source pixel limit).
 pub(super) fn dc_only(bytes: &[u8]) -> Result<Raster, &'static str> {
     dc::decode(bytes, 50_000_000).map_err(|dc::Unsupported(why)| why)
 }

@@ -3,15 +3,17 @@
 //! is nothing but this pass, so its speed is the speed of a first render.
 //!
 //! libjpeg-turbo already skips the inverse DCT at 1/8, but it still decodes every AC
-//! coefficient symbol by symbol; here one table lookup skips a whole coefficient
-//! ([`huffman`]), which makes the pass about twice as fast on photographic files.
+//! coefficient symbol by symbol; here one table lookup skips a coefficient, code and
+//! magnitude, and usually the next one or two as well ([`huffman`], [`bits`]), which makes
+//! the pass about twice as fast on photographic files.
 //!
 //! Only the common case is handled: 8-bit sequential Huffman JPEGs, grey or YCbCr with
-//! 4:4:4, 4:2:2 or 4:2:0 sampling, every component in one scan. Everything else, and any
-//! file whose data is not exactly well-formed (truncated, a bad code, bytes out of place
-//! around a restart marker, no end marker), is [`Unsupported`] and goes to libjpeg-turbo,
-//! which then gives its own verdict. This path therefore never accepts a file that
-//! libjpeg-turbo would refuse.
+//! 4:4:4, 4:2:2, 4:4:0 or 4:2:0 sampling, every component in one scan. Everything else,
+//! and any file whose data is not exactly well-formed (truncated, a bad code, bytes out of
+//! place around a restart marker, no end marker…), is [`Unsupported`] and goes to
+//! libjpeg-turbo, which then gives its own verdict. This path therefore never accepts a
+//! file that libjpeg-turbo would refuse, and gives the same pixels as its 1/8 decode
+//! (`tests/render/dc.rs`).
 
 mod bits;
 mod huffman;
