@@ -182,6 +182,14 @@ fn encode(c: &mut Criterion) {
     let d = EncodeSettings::default();
     let cases = [
         ("jpeg-q80", Format::Jpeg, d),
+        (
+            "jpeg-q80-plain-huffman",
+            Format::Jpeg,
+            EncodeSettings {
+                jpeg_optimize: false,
+                ..d
+            },
+        ),
         ("png", Format::Png, d),
         ("gif", Format::Gif, d),
         ("webp-q80-m4", Format::Webp, d),

@@ -42,6 +42,9 @@ fn settings() -> EncodeSettings {
     if let Some(v) = var("VIGNETTE_WEBP_QUALITY") {
         s.webp_quality = v;
     }
+    if let Ok(v) = std::env::var("VIGNETTE_JPEG_OPTIMIZE") {
+        s.jpeg_optimize = !matches!(v.as_str(), "false" | "0" | "no" | "off");
+    }
     if let Some(v) = var("VIGNETTE_WEBP_EFFORT") {
         s.webp_method = v as u8;
     }

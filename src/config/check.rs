@@ -46,6 +46,14 @@ impl Check<'_> {
         Ok(v)
     }
 
+    pub(super) fn boolean(&self) -> Result<bool, ConfigError> {
+        match self.value.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err(self.fail("not true or false")),
+        }
+    }
+
     pub(super) fn bytes(&self, min: u64, max: u64) -> Result<u64, ConfigError> {
         let s = self.value.trim();
         let split = s

@@ -166,6 +166,22 @@ mod tests {
     }
 
     #[test]
+    fn jpeg_optimize_is_a_switch_that_changes_cache_keys() {
+        let on = parse(&[]).unwrap().encode;
+        let off = parse(&["--jpeg-optimize", "false"]).unwrap().encode;
+        assert!(on.jpeg_optimize && !off.jpeg_optimize);
+        assert!(
+            parse(&["--jpeg-optimize", "ON"])
+                .unwrap()
+                .encode
+                .jpeg_optimize
+        );
+        // The default keeps the fingerprint of caches filled before the setting existed.
+        assert_eq!(on.fingerprint(), "j80w80m4a60s8");
+        assert_ne!(on.fingerprint(), off.fingerprint());
+    }
+
+    #[test]
     fn byte_sizes_accept_units() {
         assert_eq!(
             parse(&["--max-source-bytes", "5MB"])
@@ -205,6 +221,11 @@ mod tests {
                 &["--jpeg-quality", "101"][..],
                 "--jpeg-quality",
                 "VIGNETTE_JPEG_QUALITY",
+            ),
+            (
+                &["--jpeg-optimize", "maybe"][..],
+                "--jpeg-optimize",
+                "VIGNETTE_JPEG_OPTIMIZE",
             ),
             (
                 &["--public-url", "img.example.org"][..],

@@ -163,6 +163,13 @@ impl Cli {
                     "VIGNETTE_JPEG_QUALITY"
                 )
                 .int(1, 100)? as u8,
+                jpeg_optimize: check!(
+                    self,
+                    jpeg_optimize,
+                    "--jpeg-optimize",
+                    "VIGNETTE_JPEG_OPTIMIZE"
+                )
+                .boolean()?,
                 webp_quality: check!(
                     self,
                     webp_quality,

@@ -37,6 +37,30 @@ fn grey_jpeg_output_is_single_component() {
     assert_eq!(h.colorspace, turbojpeg::Colorspace::Gray);
 }
 
+/// Optimised Huffman tables only change how the same coefficients are written: the same
+/// pixels in fewer bytes.
+#[test]
+fn plain_huffman_jpeg_has_the_same_pixels_in_more_bytes() {
+    let src = fixture(IIIF);
+    let spec = parse_params("full/300,/0/default.jpg").unwrap();
+    let (on, off) = (
+        EncodeSettings::default(),
+        EncodeSettings {
+            jpeg_optimize: false,
+            ..EncodeSettings::default()
+        },
+    );
+    let optimised = render(&src, &spec, &LIMITS, &on, &Deadline::NONE).unwrap();
+    let plain = render(&src, &spec, &LIMITS, &off, &Deadline::NONE).unwrap();
+    assert!(
+        optimised.bytes.len() < plain.bytes.len(),
+        "{} vs {}",
+        optimised.bytes.len(),
+        plain.bytes.len()
+    );
+    assert_eq!(decode(&optimised).rgba, decode(&plain).rgba);
+}
+
 #[test]
 fn format_size_limits_are_spec_errors() {
     // 1x8000 source, upscaled past WebP's 16383-pixel side.

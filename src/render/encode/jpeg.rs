@@ -1,5 +1,6 @@
-//! JPEG output with libjpeg-turbo: 4:2:0 chroma, optimised Huffman tables, baseline. Grey
-//! rasters become one-component JPEGs. Alpha must have been flattened before.
+//! JPEG output with libjpeg-turbo: 4:2:0 chroma, baseline, optimised Huffman tables unless
+//! turned off. Grey rasters become one-component JPEGs. Alpha must have been flattened
+//! before.
 
 use super::failed;
 use crate::render::RenderError;
@@ -7,7 +8,7 @@ use crate::render::quality::flatten_on_white;
 use crate::render::raster::{Layout, Raster};
 use turbojpeg::{Compressor, Image, PixelFormat, Subsamp};
 
-pub(super) fn encode(raster: Raster, quality: u8) -> Result<Vec<u8>, RenderError> {
+pub(super) fn encode(raster: Raster, quality: u8, optimize: bool) -> Result<Vec<u8>, RenderError> {
     let raster = flatten_on_white(raster);
     let (format, subsamp) = match raster.layout() {
         Layout::Gray => (PixelFormat::GRAY, Subsamp::Gray),
@@ -18,7 +19,7 @@ pub(super) fn encode(raster: Raster, quality: u8) -> Result<Vec<u8>, RenderError
     c.set_quality(i32::from(quality.clamp(1, 100)))
         .map_err(fail)?;
     c.set_subsamp(subsamp).map_err(fail)?;
-    c.set_optimize(true).map_err(fail)?;
+    c.set_optimize(optimize).map_err(fail)?;
     let image = Image {
         pixels: raster.data(),
         width: raster.width() as usize,

@@ -44,7 +44,7 @@ pub(crate) fn encode(
     settings: &EncodeSettings,
 ) -> Result<Vec<u8>, RenderError> {
     match format {
-        Format::Jpeg => jpeg::encode(raster, settings.jpeg_quality),
+        Format::Jpeg => jpeg::encode(raster, settings.jpeg_quality, settings.jpeg_optimize),
         Format::Png => png::encode(&raster),
         Format::Webp => webp::encode(raster, settings.webp_quality, settings.webp_method),
         Format::Avif => avif::encode(raster, settings.avif_quality, settings.avif_speed),
