@@ -33,28 +33,14 @@ const LIMITS: Limits = Limits {
     },
 };
 
+/// The server's encoder settings, from the same flags' `VIGNETTE_*` variables and with the
+/// same validation (a bad value stops the bench with the server's message).
 fn settings() -> EncodeSettings {
-    let mut s = EncodeSettings::default();
-    let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<f32>().ok());
-    if let Some(v) = var("VIGNETTE_JPEG_QUALITY") {
-        s.jpeg_quality = v as u8;
+    use clap::Parser;
+    match vignette::config::Cli::parse_from(["bench"]).validate() {
+        Ok(s) => s.encode,
+        Err(e) => panic!("{e}"),
     }
-    if let Some(v) = var("VIGNETTE_WEBP_QUALITY") {
-        s.webp_quality = v;
-    }
-    if let Ok(v) = std::env::var("VIGNETTE_JPEG_OPTIMIZE") {
-        s.jpeg_optimize = !matches!(v.as_str(), "false" | "0" | "no" | "off");
-    }
-    if let Some(v) = var("VIGNETTE_WEBP_EFFORT") {
-        s.webp_method = v as u8;
-    }
-    if let Some(v) = var("VIGNETTE_AVIF_QUALITY") {
-        s.avif_quality = v as u8;
-    }
-    if let Some(v) = var("VIGNETTE_AVIF_SPEED") {
-        s.avif_speed = v as u8;
-    }
-    s
 }
 
 fn spec(params: &str) -> Spec {

@@ -106,15 +106,16 @@ impl LocalSource {
     }
 
     /// The whole file, refused when larger than `max_bytes`.
-    ///
-    /// One blocking task reads it all: `tokio::fs` would hop to the blocking pool for every
-    /// 2 MiB and copy each chunk once more (a 28 MB source: 14 hops and 28 MB copied).
     pub async fn read(&self, identifier: &str, max_bytes: u64) -> Result<Bytes, SourceError> {
         self.read_into(identifier, max_bytes, None).await
     }
 
     /// [`LocalSource::read`], into `buf` when it is large enough and not more than twice
     /// the file's size (memory already mapped: no page faults).
+    ///
+    /// One blocking task reads it all (large files with a helper thread, [`READ_IN_HALVES`]):
+    /// `tokio::fs` would hop to the blocking pool for every 2 MiB and copy each chunk once
+    /// more (a 28 MB source: 14 hops and 28 MB copied).
     pub async fn read_into(
         &self,
         identifier: &str,

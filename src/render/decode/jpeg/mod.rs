@@ -22,7 +22,8 @@ pub(super) fn decode(
     shrink: u32,
     max_pixels: u64,
 ) -> Result<Decoded, RenderError> {
-    if shrink == 8 && header.width as u64 * header.height as u64 <= max_pixels {
+    // Frames over `max_pixels` are left to libjpeg-turbo too, which refuses them below.
+    if shrink == 8 {
         match dc::decode(bytes, max_pixels) {
             Ok(raster) => {
                 return Ok(Decoded {
