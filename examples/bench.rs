@@ -15,13 +15,13 @@
 //! Encoder settings come from the same `VIGNETTE_*` variables as the server's.
 
 use std::time::Instant;
+use vignette::dialect::iiif::parse_params;
 use vignette::render::stages;
 use vignette::render::{
     Deadline, EncodeSettings, IntermediateCache, Limits, SourceKey, render, render_cached,
     render_keeping,
 };
-use vignette::spec::iiif::parse_params;
-use vignette::spec::{PlanLimits, Spec};
+use vignette::variant::{PlanLimits, Variant};
 
 const LIMITS: Limits = Limits {
     max_source_bytes: 100 << 20,
@@ -43,7 +43,7 @@ fn settings() -> EncodeSettings {
     }
 }
 
-fn spec(params: &str) -> Spec {
+fn spec(params: &str) -> Variant {
     parse_params(params).expect("valid IIIF parameters")
 }
 
@@ -57,7 +57,7 @@ fn stats(mut v: Vec<f64>) -> (f64, f64) {
     (v[v.len() / 2], v[0])
 }
 
-fn render_once(bytes: &[u8], spec: &Spec, s: &EncodeSettings) -> (f64, usize) {
+fn render_once(bytes: &[u8], spec: &Variant, s: &EncodeSettings) -> (f64, usize) {
     let t = Instant::now();
     let r = render(bytes, spec, &LIMITS, s, &Deadline::NONE).expect("render");
     (ms(t), r.bytes.len())

@@ -1,10 +1,11 @@
 //! The application error and the one place that maps every error of every layer to an
 //! HTTP status and a short message that never leaks internals.
 
+use crate::dialect::DialectError;
 use crate::pool::{RejectReason, Rejection};
 use crate::render::RenderError;
 use crate::source::SourceError;
-use crate::spec::SpecError;
+use crate::variant::VariantError;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
@@ -14,7 +15,10 @@ use std::sync::Arc;
 pub enum AppError {
     /// The URL does not parse or does not fit the image.
     #[error(transparent)]
-    Spec(#[from] SpecError),
+    Spec(#[from] VariantError),
+    /// The URL was refused by its dialect (signature, expiry, no such route).
+    #[error(transparent)]
+    Dialect(#[from] DialectError),
     /// The source could not be found or read.
     #[error(transparent)]
     Source(#[from] SourceError),
@@ -36,10 +40,8 @@ impl AppError {
     /// The HTTP status of this error. The only such mapping in vignette.
     pub fn status(&self) -> StatusCode {
         match self {
-            AppError::Spec(SpecError::Malformed(_) | SpecError::Invalid(_)) => {
-                StatusCode::BAD_REQUEST
-            }
-            AppError::Spec(SpecError::Unsupported(_)) => StatusCode::NOT_IMPLEMENTED,
+            AppError::Spec(e) => e.status(),
+            AppError::Dialect(e) => e.status(),
             AppError::Source(e) => match e {
                 SourceError::NotFound(_) => StatusCode::NOT_FOUND,
                 SourceError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -53,8 +55,7 @@ impl AppError {
                     StatusCode::UNPROCESSABLE_ENTITY
                 }
                 RenderError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-                RenderError::Spec(SpecError::Unsupported(_)) => StatusCode::NOT_IMPLEMENTED,
-                RenderError::Spec(_) => StatusCode::BAD_REQUEST,
+                RenderError::Spec(e) => e.status(),
                 RenderError::DeadlineExceeded { .. } => StatusCode::SERVICE_UNAVAILABLE,
                 RenderError::Encode(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
@@ -142,9 +143,9 @@ mod tests {
     #[test]
     fn statuses() {
         let cases: Vec<(AppError, u16)> = vec![
-            (SpecError::Malformed("x".into()).into(), 400),
-            (SpecError::Invalid("x".into()).into(), 400),
-            (SpecError::Unsupported("x".into()).into(), 501),
+            (VariantError::Malformed("x".into()).into(), 400),
+            (VariantError::Invalid("x".into()).into(), 400),
+            (VariantError::Unsupported("x".into()).into(), 501),
             (SourceError::NotFound("x".into()).into(), 404),
             (SourceError::Forbidden("x".into()).into(), 403),
             (SourceError::TooLarge { size: 2, limit: 1 }.into(), 413),
@@ -153,7 +154,7 @@ mod tests {
             (RenderError::Corrupt("x".into()).into(), 422),
             (RenderError::TooLarge("x".into()).into(), 413),
             (
-                RenderError::Spec(SpecError::Invalid("x".into())).into(),
+                RenderError::Spec(VariantError::Invalid("x".into())).into(),
                 400,
             ),
             (

@@ -3,10 +3,12 @@
 //! # Layout
 //! The modules follow the request path:
 //! * `config`: flags and `VIGNETTE_*` variables, validated once into `Settings`.
-//! * `http`: the public router (IIIF Image API 3.0) and the admin router (metrics,
-//!   health); handlers never render.
-//! * `spec`: URL dialects parsed into one normalised `Spec`, the plan that resolves it
-//!   against an image, and the variant (cache) key.
+//! * `http`: the public router (IIIF under `/iiif/3/`, imgproxy at the root) and the
+//!   admin router (metrics, health); handlers never render.
+//! * `dialect`: the URL grammars (IIIF Image API 3.0, imgproxy with its signatures and
+//!   presets) and format negotiation, each parsing into one dialect-free request.
+//! * `variant`: that request's model (`Variant`, `SourceRef`), the plan that resolves a
+//!   variant against an image, and the variant (cache) key.
 //! * `flight`: coalescing of identical requests and the render job.
 //! * `pool`: the fixed worker threads, the bounded queue, the CoDel-style admission
 //!   controller and the hydration queue.
@@ -15,12 +17,11 @@
 //!   and eviction policy.
 //! * `source`: where source bytes come from (a local directory, S3 buckets).
 //! * `s3`: the S3 client (Garage), credentials and S3 metrics shared by both.
-//! * `cache`: the slot cache of rendered variants (S3 bucket or local directory).
-//! * `s3`: the S3 client shared by the S3 source and the S3 slot store.
 //! * `error`: the one place that maps errors to HTTP statuses.
 
 pub mod cache;
 pub mod config;
+pub mod dialect;
 pub mod error;
 pub mod flight;
 pub mod http;
@@ -29,9 +30,9 @@ pub mod pool;
 pub mod render;
 pub mod s3;
 pub mod source;
-pub mod spec;
 pub mod state;
 pub mod telemetry;
+pub mod variant;
 
 use axum::serve::ListenerExt;
 use state::AppState;

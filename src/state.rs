@@ -13,7 +13,7 @@ use crate::render::{IntermediateCache, Probe, Rendered};
 use crate::s3::{S3Client, S3Metrics, S3Settings};
 use crate::source::s3::S3Source;
 use crate::source::{LocalSource, Source};
-use crate::spec::key::VariantKey;
+use crate::variant::key::VariantKey;
 use std::collections::HashMap;
 use std::io;
 use std::sync::atomic::AtomicBool;

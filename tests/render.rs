@@ -24,11 +24,11 @@ mod metadata;
 mod orientation;
 
 use std::time::{Duration, Instant};
+use vignette::dialect::iiif::parse_params;
 use vignette::render::{
     Deadline, EncodeSettings, Limits, RenderError, Rendered, SourceFormat, probe, render,
 };
-use vignette::spec::iiif::parse_params;
-use vignette::spec::{Format, PlanLimits};
+use vignette::variant::{Format, PlanLimits};
 
 const LIMITS: Limits = Limits {
     max_source_bytes: 50 << 20,

@@ -8,8 +8,8 @@
 //! etag_len u8 | etag`.
 
 use super::index::Entry;
-use crate::spec::Format;
-use crate::spec::key::VariantKey;
+use crate::variant::Format;
+use crate::variant::key::VariantKey;
 
 const MAGIC: &[u8; 8] = b"VGNTIDX\n";
 /// Bumped on any change of layout: an index of another version is not read.

@@ -7,8 +7,8 @@
 //! Only ready slots can be read or evicted; a reservation ends in `commit` or `abort`.
 
 use super::policy::{EvictionPolicy, Tracker};
-use crate::spec::Format;
-use crate::spec::key::VariantKey;
+use crate::variant::Format;
+use crate::variant::key::VariantKey;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 

@@ -37,7 +37,7 @@ pub use s3::S3Store;
 pub use slot_cache::{Put, SlotCache};
 pub use store::{Fetched, INDEX_NAME, SlotStore, StoreError, slot_name};
 
-use crate::spec::Format;
+use crate::variant::Format;
 use bytes::Bytes;
 use std::num::{NonZeroU32, NonZeroU64};
 use std::time::Duration;

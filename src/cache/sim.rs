@@ -6,8 +6,8 @@
 
 use super::index::{Entry, Index, Reserve};
 use super::policy::EvictionPolicy;
-use crate::spec::Format;
-use crate::spec::key::VariantKey;
+use crate::variant::Format;
+use crate::variant::key::VariantKey;
 use std::num::NonZeroU32;
 
 const POLICIES: [EvictionPolicy; 3] = [

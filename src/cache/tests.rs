@@ -3,7 +3,7 @@
 //! in `tests/storage/`.
 
 use super::*;
-use crate::spec::key::VariantKey;
+use crate::variant::key::VariantKey;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::sync::Arc;

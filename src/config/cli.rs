@@ -188,6 +188,36 @@ pub struct Cli {
     #[arg(long, env = "VIGNETTE_CACHE_BREAKER_SECS", default_value = "5")]
     pub cache_breaker_secs: String,
 
+    // URL dialects
+    /// imgproxy URL signature keys, hex, comma-separated for key rotation (paired with
+    /// the salts in order); without any, URLs are not checked. Also read from
+    /// VIGNETTE_SIGNATURE_KEY_FILE.
+    #[arg(long, env = "VIGNETTE_SIGNATURE_KEY", hide_env_values = true)]
+    pub signature_key: Option<String>,
+
+    /// imgproxy URL signature salts, hex, comma-separated (one per key). Also read from
+    /// VIGNETTE_SIGNATURE_SALT_FILE.
+    #[arg(long, env = "VIGNETTE_SIGNATURE_SALT", hide_env_values = true)]
+    pub signature_salt: Option<String>,
+
+    /// Bytes of the HMAC kept in signatures (1-32), as imgproxy's IMGPROXY_SIGNATURE_SIZE.
+    #[arg(long, env = "VIGNETTE_SIGNATURE_SIZE", default_value = "32")]
+    pub signature_size: String,
+
+    /// imgproxy presets: `name=option:arg/option:arg,name2=...`; `default` applies to every
+    /// imgproxy URL.
+    #[arg(long, env = "VIGNETTE_PRESETS", default_value = "")]
+    pub presets: String,
+
+    /// imgproxy URLs name presets only (`/{signature}/{preset:preset}/{source}`).
+    #[arg(long, env = "VIGNETTE_ONLY_PRESETS", default_value = "false")]
+    pub only_presets: String,
+
+    /// Formats a URL without a format is negotiated into, in order of preference, when
+    /// the request's Accept names them (avif, webp); empty: the source's format.
+    #[arg(long, env = "VIGNETTE_AUTO_FORMATS", default_value = "avif,webp")]
+    pub auto_formats: String,
+
     /// Log format: `text` or `json`. Filter with RUST_LOG (default info).
     #[arg(long, env = "VIGNETTE_LOG_FORMAT", default_value = "text")]
     pub log_format: String,

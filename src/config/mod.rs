@@ -5,6 +5,7 @@
 #[macro_use]
 mod check;
 mod cli;
+mod dialect;
 mod storage;
 mod validate;
 
@@ -75,6 +76,10 @@ pub struct Settings {
     pub source: SourceChoice,
     /// Where rendered variants are kept.
     pub cache: CacheChoice,
+    /// The imgproxy dialect: signatures and presets.
+    pub imgproxy: crate::dialect::imgproxy::Config,
+    /// Formats negotiated from `Accept`, in order of preference.
+    pub auto_formats: Vec<crate::variant::Format>,
 
     // Performance settings
     /// Bytes of decoded sources kept by the intermediate cache (0: off).

@@ -4,7 +4,7 @@
 use super::{Check, Cli, ConfigError, LogFormat, Settings, default_workers};
 use crate::pool::{CodelParams, QueueParams};
 use crate::render::{EncodeSettings, Limits};
-use crate::spec::PlanLimits;
+use crate::variant::PlanLimits;
 use std::time::Duration;
 
 impl Cli {
@@ -218,6 +218,8 @@ impl Cli {
                 .int(0, 3600)?,
             ),
             log_format,
+            imgproxy: self.imgproxy()?,
+            auto_formats: self.auto_formats()?,
             intermediate_cache_bytes: check!(
                 self,
                 intermediate_cache_bytes,

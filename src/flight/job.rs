@@ -15,8 +15,8 @@ use crate::render::{
     self, Deadline, EncodeSettings, IntermediateCache, Limits, RenderError, Rendered, SourceKey,
 };
 use crate::source::{Source, SourceError};
-use crate::spec::Spec;
-use crate::spec::key::VariantKey;
+use crate::variant::key::VariantKey;
+use crate::variant::{SourceRef, Variant};
 use bytes::Bytes;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -59,8 +59,8 @@ type ReadAhead = JoinHandle<Result<(Bytes, Held), SourceError>>;
 #[derive(Debug)]
 pub struct RenderJob {
     ctx: Arc<RenderContext>,
-    identifier: String,
-    spec: Spec,
+    source_ref: SourceRef,
+    variant: Variant,
     key: VariantKey,
     /// The waiters' flight; `None` for hydration jobs, which only fill the cache.
     flight: Option<Flight>,
@@ -74,15 +74,15 @@ impl RenderJob {
     /// A job that answers the waiters of `flight`.
     pub fn interactive(
         ctx: Arc<RenderContext>,
-        identifier: String,
-        spec: Spec,
+        source_ref: SourceRef,
+        variant: Variant,
         flight: Flight,
     ) -> Self {
         RenderJob {
             ctx,
-            identifier,
+            source_ref,
             key: flight.key(),
-            spec,
+            variant,
             flight: Some(flight),
             version: None,
             ahead: Mutex::default(),
@@ -92,14 +92,14 @@ impl RenderJob {
     /// A job that renders into the cache only.
     pub fn hydration(
         ctx: Arc<RenderContext>,
-        identifier: String,
-        spec: Spec,
+        source_ref: SourceRef,
+        variant: Variant,
         key: VariantKey,
     ) -> Self {
         RenderJob {
             ctx,
-            identifier,
-            spec,
+            source_ref,
+            variant,
             key,
             flight: None,
             version: None,
@@ -119,7 +119,7 @@ impl RenderJob {
         self.version
             .as_deref()
             .filter(|_| self.ctx.intermediates.enabled())
-            .map(|v| SourceKey::new(&self.identifier, v))
+            .map(|v| SourceKey::new(&self.source_ref.to_string(), v))
     }
 
     /// The handle of the source's read ahead, if one was started.
@@ -133,8 +133,10 @@ impl RenderJob {
         let source = self.source_key();
         if let Some(source) = &source {
             let started = Instant::now();
-            let (spec, limits, encode) = (&self.spec, &ctx.limits, &ctx.encode);
-            if let Some(r) = render::render_cached(cache, source, spec, limits, encode, &deadline) {
+            let (variant, limits, encode) = (&self.variant, &ctx.limits, &ctx.encode);
+            if let Some(r) =
+                render::render_cached(cache, source, variant, limits, encode, &deadline)
+            {
                 return Ok(self.observe(r?, started));
             }
         }
@@ -157,7 +159,7 @@ impl RenderJob {
                 let held = ctx.sources.hold();
                 let read = ctx
                     .source
-                    .read(&self.identifier, ctx.limits.max_source_bytes);
+                    .read(&self.source_ref, ctx.limits.max_source_bytes);
                 ctx.runtime
                     .block_on(async { tokio::time::timeout(remaining, read).await })
                     .map(|r| r.map(|bytes| (bytes, held)))
@@ -166,7 +168,7 @@ impl RenderJob {
         .map_err(|_| RenderError::DeadlineExceeded { stage: "fetch" })??;
         let started = Instant::now();
         let keep = source.as_ref().map(|source| (&**cache, source));
-        let prepared = render::prepare(&bytes, &self.spec, &ctx.limits, &deadline, keep)?;
+        let prepared = render::prepare(&bytes, &self.variant, &ctx.limits, &deadline, keep)?;
         // The decode holds everything the rest needs: free the source before resizing and
         // encoding, so that a render's peak is not the source plus the encoder's buffers;
         // the next job's read ahead may start, in this buffer.
@@ -253,7 +255,7 @@ impl Job for RenderJob {
         }
         let mut ahead = self.ahead.lock().unwrap_or_else(|p| p.into_inner());
         if ahead.is_none() {
-            let (source, id) = (ctx.source.clone(), self.identifier.clone());
+            let (source, id) = (ctx.source.clone(), self.source_ref.clone());
             let (budget, max) = (ctx.sources.clone(), ctx.limits.max_source_bytes);
             *ahead = Some(ctx.runtime.spawn(async move {
                 let (held, buf) = budget.hold_when_free().await;

@@ -8,7 +8,7 @@ pub mod sources;
 
 use crate::error::{AppError, SharedError};
 use crate::render::Rendered;
-use crate::spec::key::VariantKey;
+use crate::variant::key::VariantKey;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -199,7 +199,7 @@ impl Flights {
 mod tests {
     use super::*;
     use crate::render::Rendered;
-    use crate::spec::Format;
+    use crate::variant::Format;
 
     fn key(n: u8) -> VariantKey {
         VariantKey([n; 32])

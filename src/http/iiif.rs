@@ -2,8 +2,9 @@
 //! grammar, then handed to the image, info or base-redirect handler.
 
 use super::RouteLabel;
+use crate::dialect::iiif::{self, IiifRequest, Params};
+use crate::dialect::{Delivery, ImageRequest};
 use crate::error::AppError;
-use crate::spec::iiif::{self, IiifRequest};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
@@ -73,8 +74,8 @@ pub(super) async fn dispatch(
 ) -> Response {
     let raw = uri.path().strip_prefix(PREFIX).unwrap_or_default();
     match iiif::parse_path(raw) {
-        Ok(IiifRequest::Image { identifier, spec }) => with_route(
-            super::image::serve(&state, &headers, identifier, spec).await,
+        Ok(IiifRequest::Image { identifier, params }) => with_route(
+            image(&state, &headers, &identifier, &params).await,
             "iiif_image",
         ),
         Ok(IiifRequest::Info { identifier }) => with_route(
@@ -88,9 +89,40 @@ pub(super) async fn dispatch(
     }
 }
 
+/// An image request: the identifier names a source, the parameters a variant; the
+/// response carries the compliance profile and the canonical URL in `Link` headers.
+async fn image(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+    identifier: &str,
+    params: &Params,
+) -> Response {
+    let source = match state.source.reference(identifier) {
+        Ok(source) => source,
+        Err(e) => return AppError::from(e).into_response(),
+    };
+    let canonical = format!("{}/{params}", image_id(state, headers, identifier));
+    let mut extra = HeaderMap::new();
+    extra.append(header::LINK, HeaderValue::from_static(PROFILE_LINK));
+    if let Ok(v) = HeaderValue::from_str(&format!("<{canonical}>;rel=\"canonical\"")) {
+        extra.append(header::LINK, v);
+    }
+    let request = ImageRequest {
+        source,
+        variant: params.to_variant(),
+        negotiate: false,
+        delivery: Delivery::default(),
+    };
+    super::image::serve(state, headers, request, extra).await
+}
+
 /// `{identifier}` alone: 303 to its info document, once the image is known to exist.
 async fn redirect(state: &AppState, headers: &HeaderMap, identifier: &str) -> Response {
-    if let Err(e) = state.source.stat(identifier).await {
+    let found = match state.source.reference(identifier) {
+        Ok(source) => state.source.stat(&source).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = found {
         return AppError::from(e).into_response();
     }
     let location = format!("{}/info.json", image_id(state, headers, identifier));
@@ -109,9 +141,4 @@ pub(super) async fn index() -> Response {
         ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response(),
         "index",
     )
-}
-
-/// Anything else: 404.
-pub(super) async fn no_route() -> Response {
-    AppError::NoRoute.into_response()
 }

@@ -1,58 +1,76 @@
-//! An image request: source version → variant key → `304` if the client has it →
-//! coalesce on a render in flight, or submit a new job (refused at once when the pool
-//! is overloaded) → answer with exact headers.
+//! An image request, whichever dialect parsed it: source version → negotiated format →
+//! variant key → `304` if the client has it → coalesce on a render in flight, or submit a
+//! new job (refused at once when the pool is overloaded) → answer with exact headers, plus
+//! the ones the dialect adds.
 
-use super::iiif::{PROFILE_LINK, image_id};
+use crate::dialect::{Delivery, ImageRequest, negotiate};
 use crate::error::AppError;
 use crate::flight::job::RenderJob;
 use crate::flight::{Joined, Waiter};
 use crate::pool::{RejectReason, Rejection};
 use crate::render::Rendered;
-use crate::spec::key::VariantKey;
-use crate::spec::{Format, Spec};
 use crate::state::AppState;
+use crate::variant::key::VariantKey;
+use crate::variant::{Format, SourceRef, Variant};
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use std::sync::Arc;
 
-/// Serves one image request.
+/// Serves one image request; `extra` holds the dialect's own headers (IIIF `Link`).
 pub(super) async fn serve(
     state: &Arc<AppState>,
     headers: &HeaderMap,
-    identifier: String,
-    spec: Spec,
+    request: ImageRequest,
+    extra: HeaderMap,
 ) -> Response {
-    let meta = match state.source.stat(&identifier).await {
+    let ImageRequest {
+        source,
+        mut variant,
+        negotiate,
+        delivery,
+    } = request;
+    let meta = match state.source.stat(&source).await {
         Ok(meta) => meta,
         Err(e) => return AppError::from(e).into_response(),
     };
-    let key = VariantKey::new(&identifier, &meta.version, &spec, &state.fingerprint);
-    let etag = format!("\"{}\"", key.to_hex());
-    let canonical = format!("{}/{}", image_id(state, headers, &identifier), spec);
-    if if_none_match(headers, &etag) {
+    if negotiate {
+        let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+        variant.format = negotiate::choose(accept, &state.settings.auto_formats);
+        if let crate::variant::OutputFormat::Is(f) = variant.format {
+            variant.quality = variant.quality_for(f);
+            variant.format_quality.clear();
+        }
+    }
+    let key = VariantKey::new(&source, &meta.version, &variant, &state.fingerprint);
+    let answer = Answer {
+        etag: format!("\"{}\"", key.to_hex()),
+        negotiated: negotiate,
+        delivery,
+        source: source.clone(),
+        extra,
+    };
+    if if_none_match(headers, &answer.etag) {
         let mut resp = StatusCode::NOT_MODIFIED.into_response();
-        success_headers(state, resp.headers_mut(), &etag, &canonical);
+        answer.headers(state, resp.headers_mut(), None);
         return resp;
     }
     if let Some(hit) = state.cache.get(&key).await {
-        return image_response(state, hit.bytes, hit.format, &etag, &canonical, "hit");
+        return answer.image(state, hit.bytes, hit.format, "hit");
     }
-    let waiter = match admit(state, identifier, spec, key, &meta.version) {
+    let waiter = match admit(state, source, variant, key, &meta.version) {
         Ok(waiter) => waiter,
-        Err(rejection) => return AppError::Rejected(rejection).into_response(),
+        Err(rejection) => return answer.vary(AppError::Rejected(rejection).into_response()),
     };
     match waiter.outcome().await {
-        Ok(rendered) => image_response(
+        Ok(rendered) => answer.image(
             state,
             Rendered::shared_bytes(&rendered),
             rendered.format,
-            &etag,
-            &canonical,
             "miss",
         ),
-        Err(e) => e.as_ref().into_response(),
+        Err(e) => answer.vary(e.as_ref().into_response()),
     }
 }
 
@@ -61,8 +79,8 @@ pub(super) async fn serve(
 /// refused miss is queued for hydration, to be rendered into the cache later.
 fn admit(
     state: &AppState,
-    identifier: String,
-    spec: Spec,
+    identifier: SourceRef,
+    spec: Variant,
     key: VariantKey,
     version: &str,
 ) -> Result<Waiter, Rejection> {
@@ -103,45 +121,120 @@ fn admit(
 }
 
 /// Queues a refused miss for rendering into the cache when the workers are idle.
-fn hydrate(state: &AppState, identifier: String, spec: Spec, key: VariantKey, version: &str) {
+fn hydrate(state: &AppState, identifier: SourceRef, spec: Variant, key: VariantKey, version: &str) {
     let job = RenderJob::hydration(state.render.clone(), identifier, spec, key)
         .with_source_version(version);
     state.pool.submit_hydration(Box::new(job));
 }
 
-/// A `200` with the variant's bytes. `X-Cache` says whether the slot cache answered.
-fn image_response(
-    state: &AppState,
-    bytes: Bytes,
-    format: Format,
-    etag: &str,
-    canonical: &str,
-    cache: &'static str,
-) -> Response {
-    let mut resp = Response::new(Body::from(bytes));
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(format.media_type()),
-    );
-    h.insert("x-cache", HeaderValue::from_static(cache));
-    success_headers(state, h, etag, canonical);
-    resp
+/// What every answer to one request carries.
+struct Answer {
+    etag: String,
+    negotiated: bool,
+    delivery: Delivery,
+    source: SourceRef,
+    extra: HeaderMap,
 }
 
-/// Headers of a successful image response (and of its `304`).
-fn success_headers(state: &AppState, h: &mut HeaderMap, etag: &str, canonical: &str) {
-    let max_age = state.settings.cache_max_age.as_secs();
-    if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
-        h.insert(header::CACHE_CONTROL, v);
+impl Answer {
+    /// A `200` with the variant's bytes. `X-Cache` says whether the slot cache answered.
+    fn image(
+        &self,
+        state: &AppState,
+        bytes: Bytes,
+        format: Format,
+        cache: &'static str,
+    ) -> Response {
+        let mut resp = Response::new(Body::from(bytes));
+        let h = resp.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(format.media_type()),
+        );
+        h.insert("x-cache", HeaderValue::from_static(cache));
+        self.headers(state, h, Some(format));
+        resp
     }
-    if let Ok(v) = HeaderValue::from_str(etag) {
-        h.insert(header::ETAG, v);
+
+    /// Headers of a successful image response (and of its `304`).
+    fn headers(&self, state: &AppState, h: &mut HeaderMap, format: Option<Format>) {
+        let max_age = state.settings.cache_max_age.as_secs();
+        if let Ok(v) = HeaderValue::from_str(&format!("public, max-age={max_age}")) {
+            h.insert(header::CACHE_CONTROL, v);
+        }
+        if let Ok(v) = HeaderValue::from_str(&self.etag) {
+            h.insert(header::ETAG, v);
+        }
+        if self.negotiated {
+            h.insert(header::VARY, HeaderValue::from_static("Accept"));
+        }
+        if let Some(format) = format
+            && self.delivery.disposition
+            && let Some(v) = disposition(&self.delivery, &self.source, format)
+        {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
+        for (name, value) in &self.extra {
+            h.append(name, value.clone());
+        }
     }
-    h.append(header::LINK, HeaderValue::from_static(PROFILE_LINK));
-    if let Ok(v) = HeaderValue::from_str(&format!("<{canonical}>;rel=\"canonical\"")) {
-        h.append(header::LINK, v);
+
+    /// An error answer keeps `Vary: Accept` when the format was negotiated, so that caches
+    /// do not give one browser's refusal to another.
+    fn vary(&self, mut resp: Response) -> Response {
+        if self.negotiated {
+            resp.headers_mut()
+                .insert(header::VARY, HeaderValue::from_static("Accept"));
+        }
+        resp
     }
+}
+
+/// `inline` or `attachment`, with the file name the URL asked for or the source's own,
+/// and the extension of the format served (imgproxy's behaviour).
+fn disposition(delivery: &Delivery, source: &SourceRef, format: Format) -> Option<HeaderValue> {
+    let name = match &delivery.filename {
+        Some(name) => name.clone(),
+        None => {
+            let text = source.to_string();
+            let path = text.split(['?', '#']).next().unwrap_or_default();
+            let last = path.rsplit('/').next().unwrap_or_default();
+            let stem = last.rsplit_once('.').map_or(last, |(stem, _)| stem);
+            if stem.is_empty() {
+                "image".to_owned()
+            } else {
+                stem.to_owned()
+            }
+        }
+    };
+    // Quotes, backslashes and control characters could break out of the parameter.
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c == '"' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let kind = if delivery.attachment {
+        "attachment"
+    } else {
+        "inline"
+    };
+    let ascii: String = name
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '_' })
+        .collect();
+    let ext = format.extension();
+    let mut value = format!("{kind}; filename=\"{ascii}.{ext}\"");
+    if ascii != name {
+        let encoded =
+            percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC);
+        value.push_str(&format!("; filename*=UTF-8''{encoded}.{ext}"));
+    }
+    HeaderValue::from_str(&value).ok()
 }
 
 /// Whether `If-None-Match` lists `etag` (weak comparison, as RFC 9110 asks for it).

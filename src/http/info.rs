@@ -5,6 +5,7 @@ use super::iiif::{PROFILE_LINK, image_id};
 use crate::error::AppError;
 use crate::render::{self, Probe, RenderError};
 use crate::state::AppState;
+use crate::variant::SourceRef;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -24,13 +25,14 @@ pub(super) async fn serve(state: &AppState, headers: &HeaderMap, identifier: &st
     }
 }
 
-async fn probe(state: &AppState, identifier: &str, version: &str) -> Result<Probe, AppError> {
+async fn probe(state: &AppState, source: &SourceRef, version: &str) -> Result<Probe, AppError> {
+    let identifier = &*source.to_string();
     if let Some(p) = state.probes.get(identifier, version) {
         return Ok(p);
     }
     let mut result = Err(RenderError::NeedMoreData);
     for len in PREFIXES {
-        let prefix = state.source.read_prefix(identifier, len).await?;
+        let prefix = state.source.read_prefix(source, len).await?;
         result = render::probe(&prefix);
         if !matches!(result, Err(RenderError::NeedMoreData)) || prefix.len() < len {
             break;
@@ -40,7 +42,7 @@ async fn probe(state: &AppState, identifier: &str, version: &str) -> Result<Prob
     if matches!(result, Err(RenderError::NeedMoreData)) {
         let all = state
             .source
-            .read(identifier, state.settings.limits.max_source_bytes)
+            .read(source, state.settings.limits.max_source_bytes)
             .await?;
         empty = all.is_empty();
         result = render::probe(&all);
@@ -65,8 +67,9 @@ async fn info(
     headers: &HeaderMap,
     identifier: &str,
 ) -> Result<Response, AppError> {
-    let meta = state.source.stat(identifier).await?;
-    let p = probe(state, identifier, &meta.version).await?;
+    let source = state.source.reference(identifier)?;
+    let meta = state.source.stat(&source).await?;
+    let p = probe(state, &source, &meta.version).await?;
     let limits = &state.settings.limits;
     let pixels = p.width as u64 * p.height as u64;
     if pixels > limits.max_source_pixels {

@@ -4,6 +4,7 @@
 
 mod iiif;
 mod image;
+mod imgproxy;
 mod info;
 mod ops;
 
@@ -25,12 +26,13 @@ pub use ops::admin_router;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RouteLabel(pub(crate) &'static str);
 
-/// The public router: `/iiif/3/...` and a small index at `/`.
+/// The public router: IIIF at `/iiif/3/...`, a small index at `/`, and imgproxy's
+/// grammar for every other path.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(iiif::index))
         .route("/iiif/3/{*rest}", get(iiif::dispatch))
-        .fallback(iiif::no_route)
+        .fallback(imgproxy::dispatch)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }

@@ -7,7 +7,7 @@ pub mod codel;
 mod queue;
 
 use crate::metrics::Metrics;
-use crate::spec::key::VariantKey;
+use crate::variant::key::VariantKey;
 use queue::{Discarded, QueueState, Taken};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};

@@ -4,7 +4,7 @@
 
 use super::codel::{CodelParams, Controller, Refusal, Verdict};
 use super::{Job, RejectReason};
-use crate::spec::key::VariantKey;
+use crate::variant::key::VariantKey;
 use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 

@@ -1,7 +1,8 @@
 //! Pool tests with jobs whose progress the test controls through channels: no sleeps.
 
 use super::*;
-use crate::spec::iiif::parse_params;
+use crate::dialect::iiif::parse_params;
+use crate::variant::SourceRef;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 
@@ -36,7 +37,7 @@ impl Job for TestJob {
     }
     fn key(&self) -> VariantKey {
         let spec = parse_params("full/max/0/default.jpg").unwrap();
-        VariantKey::new(&self.id.to_string(), "v", &spec, "")
+        VariantKey::new(&SourceRef::Local(self.id.to_string()), "v", &spec, "")
     }
     fn warm(&self) {
         let _ = self.events.send(Event::Warmed(self.id));

@@ -13,6 +13,7 @@
 //! * `intermediate`: decode once, serve many: decoded sources kept for later widths.
 //! * `libavif`, `libwebp`, `malloc`: the FFI modules (the only `unsafe` code).
 
+mod canvas;
 mod colour;
 mod decode;
 mod encode;
@@ -32,7 +33,7 @@ mod sniff;
 #[doc(hidden)]
 pub mod stages;
 
-use crate::spec::{Format, PlanLimits, Spec, SpecError};
+use crate::variant::{Format, PlanLimits, Variant, VariantError};
 use std::time::Instant;
 
 pub use intermediate::{IntermediateCache, IntermediateStats, SourceKey};
@@ -82,6 +83,16 @@ impl Default for EncodeSettings {
 }
 
 impl EncodeSettings {
+    /// The same settings with every lossy quality set to `quality` (1–100).
+    pub fn with_quality(&self, quality: u8) -> EncodeSettings {
+        EncodeSettings {
+            jpeg_quality: quality,
+            webp_quality: quality as f32,
+            avif_quality: quality,
+            ..*self
+        }
+    }
+
     /// A short fingerprint that goes into cache keys: changing a setting changes keys.
     /// (Plain Huffman tables add a suffix rather than a field, so that the keys of caches
     /// filled before the setting existed, with optimised tables, stay valid.)
@@ -186,9 +197,9 @@ pub enum RenderError {
     /// The header was read from a prefix that was too short; read more and retry.
     #[error("need more bytes to read the header")]
     NeedMoreData,
-    /// The spec does not fit this image (HTTP 400).
+    /// The variant does not fit this image (HTTP 400).
     #[error(transparent)]
-    Spec(#[from] SpecError),
+    Spec(#[from] VariantError),
     /// The render ran past its deadline and was abandoned (HTTP 503).
     #[error("render abandoned after the {stage} stage: deadline exceeded")]
     DeadlineExceeded {
@@ -209,33 +220,33 @@ pub fn probe(bytes: &[u8]) -> Result<Probe, RenderError> {
     pipeline::probe(bytes)
 }
 
-/// Renders `spec` from the complete source `bytes`.
+/// Renders `variant` from the complete source `bytes`.
 ///
 /// The source size and the header's pixel count are checked against `limits` before any
 /// pixel buffer is allocated; `deadline` is checked between stages. The output carries no
 /// metadata from the source.
 pub fn render(
     bytes: &[u8],
-    spec: &Spec,
+    variant: &Variant,
     limits: &Limits,
     encode: &EncodeSettings,
     deadline: &Deadline,
 ) -> Result<Rendered, RenderError> {
-    pipeline::render(bytes, spec, limits, encode, deadline, None)
+    pipeline::render(bytes, variant, limits, encode, deadline, None)
 }
 
-/// The first half of [`render`]: checks the limits, plans `spec` and decodes `bytes`
+/// The first half of [`render`]: checks the limits, plans `variant` and decodes `bytes`
 /// (keeping the decode in `keep`'s cache, as [`render_keeping`] does, when given). The
 /// result no longer needs the source: dropping the bytes before [`finish`] lowers the
 /// render's peak memory by the size of the source.
 pub fn prepare(
     bytes: &[u8],
-    spec: &Spec,
+    variant: &Variant,
     limits: &Limits,
     deadline: &Deadline,
     keep: Option<(&IntermediateCache, &SourceKey)>,
 ) -> Result<Prepared, RenderError> {
-    pipeline::prepare(bytes, spec, limits, deadline, keep)
+    pipeline::prepare(bytes, variant, limits, deadline, keep)
 }
 
 /// The second half of [`render`]: resize, colour, orientation, quality and encoding.
@@ -247,18 +258,18 @@ pub fn finish(
     pipeline::finish_prepared(prepared, encode, deadline)
 }
 
-/// Renders `spec` from the source `source` without its bytes, when `cache` keeps a
+/// Renders `variant` from the source `source` without its bytes, when `cache` keeps a
 /// decoded intermediate of it fine enough for the request; `None` otherwise (then call
 /// [`render_keeping`] with the bytes). The pixels match a fresh render within rounding.
 pub fn render_cached(
     cache: &IntermediateCache,
     source: &SourceKey,
-    spec: &Spec,
+    variant: &Variant,
     limits: &Limits,
     encode: &EncodeSettings,
     deadline: &Deadline,
 ) -> Option<Result<Rendered, RenderError>> {
-    pipeline::render_cached(cache, source, spec, limits, encode, deadline)
+    pipeline::render_cached(cache, source, variant, limits, encode, deadline)
 }
 
 /// [`render`], keeping the decoded intermediate of `source` in `cache` for later requests
@@ -267,12 +278,19 @@ pub fn render_cached(
 /// [`IntermediateCache`]).
 pub fn render_keeping(
     bytes: &[u8],
-    spec: &Spec,
+    variant: &Variant,
     limits: &Limits,
     encode: &EncodeSettings,
     deadline: &Deadline,
     cache: &IntermediateCache,
     source: &SourceKey,
 ) -> Result<Rendered, RenderError> {
-    pipeline::render(bytes, spec, limits, encode, deadline, Some((cache, source)))
+    pipeline::render(
+        bytes,
+        variant,
+        limits,
+        encode,
+        deadline,
+        Some((cache, source)),
+    )
 }

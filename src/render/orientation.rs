@@ -4,7 +4,7 @@
 //! turns are the same eight transforms.
 
 use super::raster::Raster;
-use crate::spec::Rect;
+use crate::variant::Rect;
 
 /// An EXIF orientation, 1–8. `1` is "as stored"; 5–8 swap width and height.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +56,46 @@ impl Orientation {
             (true, _) => 5,
         };
         Orientation(v)
+    }
+
+    /// The orientation as "mirror first (or not), then this many clockwise quarter turns".
+    fn parts(self) -> (bool, u8) {
+        match self.0 {
+            2 => (true, 0),
+            3 => (false, 2),
+            4 => (true, 2),
+            5 => (true, 3),
+            6 => (false, 1),
+            7 => (true, 1),
+            8 => (false, 3),
+            _ => (false, 0),
+        }
+    }
+
+    /// This orientation, then `next`: one transform for both. Mirroring after a turn is
+    /// the mirror before the opposite turn, whence the sign.
+    pub(crate) fn then(self, next: Orientation) -> Orientation {
+        let (m1, q1) = self.parts();
+        let (m2, q2) = next.parts();
+        let q = if m2 { q2 + 4 - q1 } else { q2 + q1 };
+        Orientation::from_iiif(m1 ^ m2, q % 4)
+    }
+
+    /// imgproxy's `rotate` (clockwise quarter turns) then `flip` (left-right, then
+    /// top-bottom).
+    pub(crate) fn from_turns_and_flips(
+        quarters: u8,
+        horizontal: bool,
+        vertical: bool,
+    ) -> Orientation {
+        let mut o = Orientation::from_iiif(false, quarters);
+        if horizontal {
+            o = o.then(Orientation::from_iiif(true, 0));
+        }
+        if vertical {
+            o = o.then(Orientation::from_iiif(true, 2));
+        }
+        o
     }
 
     /// The EXIF value, 1–8.
@@ -195,6 +235,25 @@ mod tests {
         // Mirror then 90° clockwise: mirrored is 2 1 0 / 5 4 3, rotated: 5 2 / 4 1 / 3 0.
         let r = Orientation::from_iiif(true, 1).apply(s);
         assert_eq!(r.into_data(), vec![5, 2, 4, 1, 3, 0]);
+    }
+
+    #[test]
+    fn composition_matches_applying_both() {
+        let src = numbered(3, 2);
+        for a in 1..=8 {
+            for b in 1..=8 {
+                let (a, b) = (Orientation(a), Orientation(b));
+                let both = b.apply(a.apply(src.clone()));
+                assert_eq!(a.then(b).apply(src.clone()), both, "{a:?} then {b:?}");
+            }
+        }
+        // A vertical flip is a horizontal one turned by 180°.
+        let v = Orientation::from_turns_and_flips(0, false, true);
+        assert_eq!(v, Orientation(4));
+        assert_eq!(
+            Orientation::from_turns_and_flips(1, true, false),
+            Orientation(5)
+        );
     }
 
     #[test]

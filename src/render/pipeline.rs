@@ -4,19 +4,21 @@
 //! so no stage ever rotates or colour-converts a large image. The decode's result (an
 //! [`Intermediate`]) can be kept, and later requests start from it instead of the bytes.
 
+use super::canvas;
 use super::colour;
 use super::decode::{self, Decoded};
 use super::encode;
 use super::header::{self, Header, HeaderError};
 use super::intermediate::{Intermediate, IntermediateCache, SourceKey};
+use super::orientation::Orientation;
 use super::quality;
 use super::raster::Raster;
 use super::resize::{self, CropBox};
 use super::rotate::{self, Background};
 use super::sniff::{self, Sniffed};
 use super::{Deadline, EncodeSettings, Limits, Probe, RenderError, Rendered, SourceFormat};
-use crate::spec::plan::{self, Plan};
-use crate::spec::{Rect, Spec};
+use crate::variant::plan::{self, Crop, Plan};
+use crate::variant::{Format, OutputFormat, Rect, Variant, VariantError};
 use std::sync::Arc;
 
 /// Sniffs the format; `prefix` says whether more bytes could follow.
@@ -57,27 +59,75 @@ pub(crate) fn probe(bytes: &[u8]) -> Result<Probe, RenderError> {
     })
 }
 
-/// What a request needs, resolved against a header: the plan, the region and target size
-/// in stored orientation, and the scale a fresh decode would use.
+/// What a request needs, resolved against a header: the plan, the orientation that takes
+/// stored pixels to the oriented image, the region and target size in stored orientation,
+/// the scale a fresh decode would use, and the encoding.
 #[derive(Debug)]
 struct Target {
     plan: Plan,
+    orientation: Orientation,
     region: Rect,
     tw: u32,
     th: u32,
     shrink: u32,
+    /// The output format as asked: the source's is only known for sure once decoded
+    /// (WebP and AVIF sources become PNG with alpha, JPEG without).
+    output: OutputFormat,
+    quality: Option<u8>,
+    max_bytes: Option<u64>,
+    /// Answer with the source's bytes (imgproxy `skip_processing`).
+    passthrough: bool,
 }
 
-fn target(header: &Header, spec: &Spec, limits: &Limits) -> Result<Target, RenderError> {
-    let o = header.orientation;
+/// The format of `source` as an output format, when vignette writes it.
+fn same_format(source: SourceFormat) -> Format {
+    match source {
+        SourceFormat::Jpeg => Format::Jpeg,
+        SourceFormat::Png => Format::Png,
+        SourceFormat::Gif => Format::Gif,
+        SourceFormat::Webp => Format::Webp,
+        SourceFormat::Avif => Format::Avif,
+    }
+}
+
+fn target(header: &Header, variant: &Variant, limits: &Limits) -> Result<Target, RenderError> {
+    let exif = if variant.orient.auto {
+        header.orientation
+    } else {
+        Orientation::NORMAL
+    };
+    let o = exif.then(Orientation::from_turns_and_flips(
+        variant.orient.quarter_turns,
+        variant.orient.flip_horizontal,
+        variant.orient.flip_vertical,
+    ));
+    if variant.trim.is_some() || variant.filters != crate::variant::Filters::NONE {
+        return Err(RenderError::Spec(VariantError::Unsupported(
+            "trim, blur, sharpen and pixelate are not rendered yet".into(),
+        )));
+    }
     let (dw, dh) = o.displayed_size(header.width, header.height);
-    let plan = plan::resolve(spec, dw, dh, &limits.plan)?;
+    let format = match variant.format {
+        OutputFormat::Is(f) => f,
+        OutputFormat::AsSource => match header.format {
+            // Decided after the decode; PNG is the larger of the two candidates' limits.
+            SourceFormat::Webp | SourceFormat::Avif => Format::Png,
+            other => same_format(other),
+        },
+    };
+    let passthrough = variant.passthrough.contains(&same_format(header.format));
+    let plan = plan::resolve(variant, dw, dh, format, &limits.plan)?;
     let (ow, oh) = plan.output_size();
     encode::check_dimensions(plan.format, ow, oh)?;
     let region = o.rect_to_stored(plan.region, header.width, header.height);
     let (tw, th) = o.displayed_size(plan.width, plan.height);
     Ok(Target {
         shrink: shrink_on_load(region, tw, th),
+        quality: variant.quality_for(format),
+        max_bytes: variant.max_bytes,
+        output: variant.format,
+        orientation: o,
+        passthrough,
         plan,
         region,
         tw,
@@ -87,22 +137,33 @@ fn target(header: &Header, spec: &Spec, limits: &Limits) -> Result<Target, Rende
 
 /// A source decoded for one request; see [`super::prepare`].
 #[derive(Debug)]
-pub struct Prepared {
-    intermediate: Arc<Intermediate>,
-    target: Target,
+pub struct Prepared(Stage);
+
+#[derive(Debug)]
+enum Stage {
+    /// Decoded, to be finished.
+    Decoded {
+        intermediate: Arc<Intermediate>,
+        target: Target,
+    },
+    /// The source's bytes are the answer (imgproxy `skip_processing`).
+    AsIs(Rendered),
 }
 
 /// See [`super::render`] and [`super::render_keeping`].
 pub(crate) fn render(
     bytes: &[u8],
-    spec: &Spec,
+    variant: &Variant,
     limits: &Limits,
     settings: &EncodeSettings,
     deadline: &Deadline,
     keep: Option<(&IntermediateCache, &SourceKey)>,
 ) -> Result<Rendered, RenderError> {
-    let prepared = prepare(bytes, spec, limits, deadline, keep)?;
-    finish(prepared.intermediate, &prepared.target, settings, deadline)
+    finish_prepared(
+        prepare(bytes, variant, limits, deadline, keep)?,
+        settings,
+        deadline,
+    )
 }
 
 /// See [`super::finish`].
@@ -111,14 +172,20 @@ pub(crate) fn finish_prepared(
     settings: &EncodeSettings,
     deadline: &Deadline,
 ) -> Result<Rendered, RenderError> {
-    finish(prepared.intermediate, &prepared.target, settings, deadline)
+    match prepared.0 {
+        Stage::Decoded {
+            intermediate,
+            target,
+        } => finish(intermediate, &target, settings, deadline),
+        Stage::AsIs(rendered) => Ok(rendered),
+    }
 }
 
 /// See [`super::prepare`]: checks, plans and decodes, keeping the decoded intermediate in
 /// `keep` when given.
 pub(crate) fn prepare(
     bytes: &[u8],
-    spec: &Spec,
+    variant: &Variant,
     limits: &Limits,
     deadline: &Deadline,
     keep: Option<(&IntermediateCache, &SourceKey)>,
@@ -139,7 +206,16 @@ pub(crate) fn prepare(
     }
     deadline.check("header")?;
 
-    let t = target(&header, spec, limits)?;
+    let t = target(&header, variant, limits)?;
+    if t.passthrough {
+        let (width, height) = t.orientation.displayed_size(header.width, header.height);
+        return Ok(Prepared(Stage::AsIs(Rendered {
+            bytes: bytes.to_vec(),
+            format: same_format(header.format),
+            width,
+            height,
+        })));
+    }
     let shrink = match keep {
         Some((cache, key)) => cache.decode_shrink(key, &header, t.shrink),
         None => t.shrink,
@@ -153,26 +229,29 @@ pub(crate) fn prepare(
     if let Some((cache, key)) = keep {
         cache.insert(key, intermediate.clone());
     }
-    Ok(Prepared {
+    Ok(Prepared(Stage::Decoded {
         intermediate,
         target: t,
-    })
+    }))
 }
 
 /// See [`super::render_cached`].
 pub(crate) fn render_cached(
     cache: &IntermediateCache,
     key: &SourceKey,
-    spec: &Spec,
+    variant: &Variant,
     limits: &Limits,
     settings: &EncodeSettings,
     deadline: &Deadline,
 ) -> Option<Result<Rendered, RenderError>> {
     let intermediate = cache.get(key)?;
-    let t = match target(&intermediate.header, spec, limits) {
+    let t = match target(&intermediate.header, variant, limits) {
         Ok(t) => t,
         Err(e) => return Some(Err(e)),
     };
+    if t.passthrough {
+        return None;
+    }
     if intermediate.shrink > t.shrink {
         cache.too_coarse();
         return None;
@@ -202,26 +281,55 @@ fn finish(
         &decoded.raster
     };
     let raster = scale_to_srgb(raster, decoded, header, t.region, t.tw, t.th)?;
-    let o = header.orientation;
+    let source_format = header.format;
     drop(intermediate);
     deadline.check("resize")?;
 
     let plan = &t.plan;
-    let raster = o.apply(raster);
-    let (raster, background) = if encode::keeps_alpha(plan.format) {
-        (raster, Background::Transparent)
-    } else {
-        (quality::flatten_on_white(raster), Background::White)
+    let raster = t.orientation.apply(raster);
+    let raster = match plan.crop {
+        Some(Crop::At(r)) => resize::crop(&raster, r),
+        Some(Crop::Smart { .. }) => {
+            return Err(RenderError::Spec(VariantError::Unsupported(
+                "smart gravity is not rendered yet".into(),
+            )));
+        }
+        None => raster,
+    };
+    let format = match (t.output, source_format) {
+        (OutputFormat::AsSource, SourceFormat::Webp | SourceFormat::Avif) => {
+            if raster.layout().has_alpha() && !raster.is_opaque() {
+                Format::Png
+            } else {
+                Format::Jpeg
+            }
+        }
+        _ => plan.format,
+    };
+    // A background colour flattens alpha away, as imgproxy does, even for formats that
+    // could keep it; without one, formats without alpha get white.
+    let background = match (plan.background, encode::keeps_alpha(format)) {
+        (Some(c), _) => Background::Opaque(c),
+        (None, true) => Background::Transparent,
+        (None, false) => Background::WHITE,
+    };
+    let raster = match plan.canvas {
+        Some(c) => canvas::place(&raster, c, background),
+        None => raster,
+    };
+    let raster = match background {
+        Background::Opaque(c) => quality::flatten_on(raster, c),
+        Background::Transparent => raster,
     };
     let raster = rotate::rotate(raster, plan.rotation, plan.output_size(), background);
-    let raster = quality::apply(raster, plan.quality);
+    let raster = quality::apply(raster, plan.colour);
     deadline.check("transform")?;
 
     let (width, height) = (raster.width(), raster.height());
-    let bytes = encode::encode(raster, plan.format, settings)?;
+    let bytes = encode::encode_within(raster, format, settings, t.quality, t.max_bytes)?;
     Ok(Rendered {
         bytes,
-        format: plan.format,
+        format,
         width,
         height,
     })

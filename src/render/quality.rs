@@ -2,7 +2,7 @@
 //! and flattening alpha onto white for encoders without alpha.
 
 use super::raster::{Layout, Raster};
-use crate::spec::Quality;
+use crate::variant::{Colour as Quality, Rgb};
 
 /// Applies the IIIF quality; alpha, when present, is kept.
 pub(crate) fn apply(src: Raster, quality: Quality) -> Raster {
@@ -45,6 +45,19 @@ fn gray(src: Raster) -> Raster {
 
 /// Composites straight alpha onto opaque white and drops the alpha channel.
 pub(crate) fn flatten_on_white(src: Raster) -> Raster {
+    flatten_on(src, Rgb(255, 255, 255))
+}
+
+/// Composites straight alpha onto an opaque colour and drops the alpha channel; a grey
+/// image on a coloured background becomes RGB.
+pub(crate) fn flatten_on(src: Raster, colour: Rgb) -> Raster {
+    let grey = colour.0 == colour.1 && colour.1 == colour.2;
+    let src = if !grey && src.layout() == Layout::GrayAlpha {
+        src.into_rgb_family()
+    } else {
+        src
+    };
+    let bg = [colour.0 as u32, colour.1 as u32, colour.2 as u32];
     let layout = match src.layout() {
         Layout::Rgba => Layout::Rgb,
         Layout::GrayAlpha => Layout::Gray,
@@ -54,8 +67,8 @@ pub(crate) fn flatten_on_white(src: Raster) -> Raster {
     let mut out = Vec::with_capacity(src.data().len() / c * (c - 1));
     for p in src.data().chunks_exact(c) {
         let a = p[c - 1] as u32;
-        for &v in &p[..c - 1] {
-            out.push(((v as u32 * a + 255 * (255 - a) + 127) / 255) as u8);
+        for (k, &v) in p[..c - 1].iter().enumerate() {
+            out.push(((v as u32 * a + bg[k] * (255 - a) + 127) / 255) as u8);
         }
     }
     Raster::new(src.width(), src.height(), layout, out).unwrap_or(src)

@@ -6,7 +6,7 @@
 
 use super::RenderError;
 use super::raster::{Layout, Raster};
-use crate::spec::Rect;
+use crate::variant::Rect;
 use fast_image_resize::images::{Image, ImageRef};
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 

@@ -4,15 +4,44 @@
 
 use super::orientation::Orientation;
 use super::raster::{Layout, Raster};
-use crate::spec::Rotation;
+use crate::variant::{Rgb, Rotation};
 
 /// What fills the corners an arbitrary rotation uncovers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Background {
     /// Fully transparent (formats with alpha).
     Transparent,
-    /// Opaque white (JPEG).
-    White,
+    /// An opaque colour (white for JPEG unless the request names one).
+    Opaque(Rgb),
+}
+
+impl Background {
+    /// Opaque white.
+    pub(crate) const WHITE: Background = Background::Opaque(Rgb(255, 255, 255));
+
+    /// The background as one pixel of `layout` (grey layouts take the colour's luma).
+    pub(crate) fn pixel(self, layout: Layout) -> Vec<u8> {
+        let (r, g, b, a) = match self {
+            Background::Transparent => (0, 0, 0, 0),
+            Background::Opaque(Rgb(r, g, b)) => (r, g, b, 255),
+        };
+        let luma = ((77 * r as u32 + 150 * g as u32 + 29 * b as u32 + 128) >> 8) as u8;
+        match layout {
+            Layout::Gray => vec![luma],
+            Layout::GrayAlpha => vec![luma, a],
+            Layout::Rgb => vec![r, g, b],
+            Layout::Rgba => vec![r, g, b, a],
+            Layout::Cmyk => vec![0, 0, 0, 0],
+        }
+    }
+
+    /// Whether the colour has no hue, so that grey images stay grey on it.
+    pub(crate) fn is_grey(self) -> bool {
+        match self {
+            Background::Transparent => true,
+            Background::Opaque(Rgb(r, g, b)) => r == g && g == b,
+        }
+    }
 }
 
 /// Mirrors (if asked) then rotates `src` clockwise; `out_size` is the plan's output size.
@@ -37,15 +66,13 @@ pub(crate) fn rotate(
 fn arbitrary(src: Raster, degrees: f64, (out_w, out_h): (u32, u32), bg: Background) -> Raster {
     let src = match bg {
         Background::Transparent => src.with_alpha(),
-        Background::White => src,
+        Background::Opaque(_) if !bg.is_grey() => src.into_rgb_family(),
+        Background::Opaque(_) => src,
     };
     let layout = src.layout();
     let c = layout.channels();
     let alpha = layout.has_alpha();
-    let fill: Vec<f32> = match bg {
-        Background::Transparent => vec![0.0; c],
-        Background::White => vec![255.0; c],
-    };
+    let fill: Vec<f32> = bg.pixel(layout).into_iter().map(f32::from).collect();
     let (w, h) = (src.width() as i64, src.height() as i64);
     let (sin, cos) = degrees.to_radians().sin_cos();
     let (cx_in, cy_in) = (w as f64 / 2.0, h as f64 / 2.0);
@@ -123,12 +150,12 @@ mod tests {
     #[test]
     fn quarter_turns_are_exact() {
         let src = Raster::new(3, 1, Layout::Gray, vec![1, 2, 3]).unwrap();
-        let r = rotate(src.clone(), rot(false, 90.0), (1, 3), Background::White);
+        let r = rotate(src.clone(), rot(false, 90.0), (1, 3), Background::WHITE);
         assert_eq!((r.width(), r.height()), (1, 3));
         assert_eq!(r.data(), &[1, 2, 3]);
-        let r = rotate(src.clone(), rot(true, 0.0), (3, 1), Background::White);
+        let r = rotate(src.clone(), rot(true, 0.0), (3, 1), Background::WHITE);
         assert_eq!(r.data(), &[3, 2, 1]);
-        let r = rotate(src, rot(false, 180.0), (3, 1), Background::White);
+        let r = rotate(src, rot(false, 180.0), (3, 1), Background::WHITE);
         assert_eq!(r.data(), &[3, 2, 1]);
     }
 
@@ -145,7 +172,7 @@ mod tests {
         assert_eq!((r.width(), r.height()), (15, 15));
         assert_eq!(r.pixel(0, 0)[3], 0, "corner is transparent");
         assert_eq!(r.pixel(7, 7), &[255, 0, 0, 255], "centre is the image");
-        let r = rotate(src, rot(false, 45.0), (15, 15), Background::White);
+        let r = rotate(src, rot(false, 45.0), (15, 15), Background::WHITE);
         assert_eq!(r.layout(), Layout::Rgb);
         assert_eq!(r.pixel(0, 0), &[255, 255, 255]);
         // Premultiplied edges: a half-covered pixel is red with partial alpha, never dark.
@@ -171,7 +198,7 @@ mod tests {
         // pixel moves right/down of where an anticlockwise turn would put it.
         let mut src = Raster::filled(21, 21, Layout::Gray, &[255]);
         src.data_mut()[20] = 0;
-        let r = rotate(src, rot(false, 10.0), (25, 25), Background::White);
+        let r = rotate(src, rot(false, 10.0), (25, 25), Background::WHITE);
         let (mut best, mut at) = (255u8, (0, 0));
         for y in 0..25 {
             for x in 0..25 {

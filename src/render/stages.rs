@@ -8,7 +8,7 @@ use super::header;
 use super::raster::Raster;
 use super::resize::{self, CropBox};
 use super::{EncodeSettings, RenderError, SourceFormat, colour, sniff};
-use crate::spec::Format;
+use crate::variant::Format;
 
 /// A raster between two stages.
 #[derive(Debug, Clone)]

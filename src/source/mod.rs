@@ -1,10 +1,12 @@
-//! Where source images come from: an identifier resolves to a version (for cache keys)
-//! and to bytes, through the configured source. No identifier may escape its source.
+//! Where source images come from: a typed reference resolves to a version (for cache keys)
+//! and to bytes, through the configured source; a reference another source would serve is
+//! forbidden. No reference may escape its source.
 
 pub mod local;
 pub mod s3;
 mod versions;
 
+use crate::variant::SourceRef;
 use bytes::Bytes;
 
 pub use local::LocalSource;
@@ -55,38 +57,56 @@ pub enum Source {
 }
 
 impl Source {
-    /// The version and size of `identifier`.
-    pub async fn stat(&self, identifier: &str) -> Result<SourceMeta, SourceError> {
+    /// The reference an IIIF identifier names in this source: a path under the images
+    /// directory, or an object of the configured bucket(s).
+    pub fn reference(&self, identifier: &str) -> Result<SourceRef, SourceError> {
         match self {
-            Source::Local(s) => s.stat(identifier).await,
-            Source::S3(s) => s.stat(identifier).await,
+            Source::Local(_) => Ok(SourceRef::Local(identifier.to_owned())),
+            Source::S3(s) => s.reference(identifier),
         }
     }
 
-    /// At most the first `len` bytes of `identifier`, to read its header.
-    pub async fn read_prefix(&self, identifier: &str, len: usize) -> Result<Bytes, SourceError> {
-        match self {
-            Source::Local(s) => s.read_prefix(identifier, len).await,
-            Source::S3(s) => s.read_prefix(identifier, len).await,
+    /// The local path of a reference, when this is the local source; anything else is
+    /// forbidden here.
+    fn local<'a>(&self, source: &'a SourceRef) -> Result<&'a str, SourceError> {
+        match source {
+            SourceRef::Local(path) => Ok(path),
+            other => Err(SourceError::Forbidden(other.to_string())),
         }
     }
 
-    /// All of `identifier`, refused above `max_bytes`.
-    pub async fn read(&self, identifier: &str, max_bytes: u64) -> Result<Bytes, SourceError> {
-        self.read_into(identifier, max_bytes, None).await
+    /// The version and size of `source`.
+    pub async fn stat(&self, source: &SourceRef) -> Result<SourceMeta, SourceError> {
+        match self {
+            Source::Local(s) => s.stat(self.local(source)?).await,
+            Source::S3(s) => s.stat(source).await,
+        }
+    }
+
+    /// At most the first `len` bytes of `source`, to read its header.
+    pub async fn read_prefix(&self, source: &SourceRef, len: usize) -> Result<Bytes, SourceError> {
+        match self {
+            Source::Local(s) => s.read_prefix(self.local(source)?, len).await,
+            Source::S3(s) => s.read_prefix(source, len).await,
+        }
+    }
+
+    /// All of `source`, refused above `max_bytes`.
+    pub async fn read(&self, source: &SourceRef, max_bytes: u64) -> Result<Bytes, SourceError> {
+        self.read_into(source, max_bytes, None).await
     }
 
     /// [`Source::read`], into `buf` when given and suitable (a local file reuses it; its
     /// contents are overwritten).
     pub async fn read_into(
         &self,
-        identifier: &str,
+        source: &SourceRef,
         max_bytes: u64,
         buf: Option<Vec<u8>>,
     ) -> Result<Bytes, SourceError> {
         match self {
-            Source::Local(s) => s.read_into(identifier, max_bytes, buf).await,
-            Source::S3(s) => s.read(identifier, max_bytes).await,
+            Source::Local(s) => s.read_into(self.local(source)?, max_bytes, buf).await,
+            Source::S3(s) => s.read(source, max_bytes).await,
         }
     }
 }

@@ -8,6 +8,7 @@
 use super::versions::Versions;
 use super::{SourceError, SourceMeta};
 use crate::s3::{GetOptions, S3Client, S3Error};
+use crate::variant::SourceRef;
 use bytes::Bytes;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
@@ -68,8 +69,9 @@ impl S3Source {
         }
     }
 
-    /// Maps an identifier to (bucket, key), or `NotFound`.
-    fn locate<'a>(&'a self, identifier: &'a str) -> Result<(&'a str, &'a str), SourceError> {
+    /// The reference an IIIF identifier names: the key in the single bucket, or
+    /// `{bucket}/{key}` with a listed bucket; anything else is not found.
+    pub fn reference(&self, identifier: &str) -> Result<SourceRef, SourceError> {
         let not_found = || SourceError::NotFound(identifier.to_owned());
         let (bucket, key) = match &*self.buckets {
             Buckets::Single(bucket) => (bucket.as_str(), identifier),
@@ -84,17 +86,44 @@ impl S3Source {
         if key.is_empty() || key.starts_with('/') || key.contains('\0') {
             return Err(not_found());
         }
+        Ok(SourceRef::S3 {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+        })
+    }
+
+    /// The (bucket, key) of a reference, if this source may read it: a bucket outside the
+    /// configured ones is forbidden.
+    fn locate<'a>(&self, source: &'a SourceRef) -> Result<(&'a str, &'a str), SourceError> {
+        let SourceRef::S3 { bucket, key } = source else {
+            return Err(SourceError::Forbidden(source.to_string()));
+        };
+        let allowed = match &*self.buckets {
+            Buckets::Single(b) => b == bucket,
+            Buckets::Allowlist(list) => list.iter().any(|b| b == bucket),
+        };
+        if !allowed {
+            return Err(SourceError::Forbidden(source.to_string()));
+        }
+        if key.is_empty() || key.starts_with('/') || key.contains('\0') {
+            return Err(SourceError::NotFound(source.to_string()));
+        }
         Ok((bucket, key))
     }
 
-    /// The ETag and size of `identifier`, from memory if checked recently.
-    pub async fn stat(&self, identifier: &str) -> Result<SourceMeta, SourceError> {
-        self.stat_at(identifier, Instant::now()).await
+    /// The ETag and size of `source`, from memory if checked recently.
+    pub async fn stat(&self, source: &SourceRef) -> Result<SourceMeta, SourceError> {
+        self.stat_at(source, Instant::now()).await
     }
 
     /// `stat` as if the time were `now`: the seam that tests revalidation.
-    pub async fn stat_at(&self, identifier: &str, now: Instant) -> Result<SourceMeta, SourceError> {
-        let (bucket, key) = self.locate(identifier)?;
+    pub async fn stat_at(
+        &self,
+        source: &SourceRef,
+        now: Instant,
+    ) -> Result<SourceMeta, SourceError> {
+        let (bucket, key) = self.locate(source)?;
+        let identifier = &*source.to_string();
         if let Some(meta) = self.lock().fresh(identifier, now) {
             return Ok(meta);
         }
@@ -117,8 +146,9 @@ impl S3Source {
     }
 
     /// The first `len` bytes (fewer if the object is shorter), by a ranged GET.
-    pub async fn read_prefix(&self, identifier: &str, len: usize) -> Result<Bytes, SourceError> {
-        let (bucket, key) = self.locate(identifier)?;
+    pub async fn read_prefix(&self, source: &SourceRef, len: usize) -> Result<Bytes, SourceError> {
+        let (bucket, key) = self.locate(source)?;
+        let identifier = &*source.to_string();
         let opts = GetOptions {
             prefix: Some(len as u64),
             ..GetOptions::default()
@@ -130,8 +160,9 @@ impl S3Source {
     }
 
     /// The whole object, refused from its `Content-Length` when above `max_bytes`.
-    pub async fn read(&self, identifier: &str, max_bytes: u64) -> Result<Bytes, SourceError> {
-        let (bucket, key) = self.locate(identifier)?;
+    pub async fn read(&self, source: &SourceRef, max_bytes: u64) -> Result<Bytes, SourceError> {
+        let (bucket, key) = self.locate(source)?;
+        let identifier = &*source.to_string();
         let opts = GetOptions {
             max_bytes: Some(max_bytes),
             ..GetOptions::default()

@@ -3,7 +3,7 @@
 
 use std::sync::mpsc;
 use vignette::pool::{Job, JobKind, Rejection, WorkerPool};
-use vignette::spec::key::VariantKey;
+use vignette::variant::key::VariantKey;
 
 /// Holds one worker; dropping or releasing it frees the worker.
 pub struct Gate {

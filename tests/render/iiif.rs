@@ -87,7 +87,14 @@ fn iiif_arbitrary_rotation_fills_the_bounding_box() {
     );
     let out = ok(&src, "full/100,50/30/default.webp");
     let spec = parse_params("full/100,50/30/default.webp").unwrap();
-    let plan = vignette::spec::plan::resolve(&spec, 1000, 1000, &LIMITS.plan).unwrap();
+    let plan = vignette::variant::plan::resolve(
+        &spec,
+        1000,
+        1000,
+        vignette::variant::Format::Png,
+        &LIMITS.plan,
+    )
+    .unwrap();
     assert_eq!((out.width, out.height), plan.output_size());
 }
 

@@ -10,7 +10,7 @@ mod webp;
 
 use super::raster::Raster;
 use super::{EncodeSettings, RenderError};
-use crate::spec::{Format, SpecError};
+use crate::variant::{Format, VariantError};
 
 /// Whether the encoder for `format` keeps an alpha channel (all but JPEG).
 pub(crate) fn keeps_alpha(format: Format) -> bool {
@@ -27,7 +27,7 @@ pub(crate) fn check_dimensions(format: Format, width: u32, height: u32) -> Resul
         Format::Png => i32::MAX as u32,
     };
     if width > max || height > max {
-        return Err(RenderError::Spec(SpecError::Invalid(format!(
+        return Err(RenderError::Spec(VariantError::Invalid(format!(
             "{}x{} is too large for {} output (at most {max} pixels per side)",
             width,
             height,
@@ -49,6 +49,49 @@ pub(crate) fn encode(
         Format::Webp => webp::encode(raster, settings.webp_quality, settings.webp_method),
         Format::Avif => avif::encode(raster, settings.avif_quality, settings.avif_speed),
         Format::Gif => gif::encode(raster),
+    }
+}
+
+/// [`encode`] with this request's quality, when it names one, and, with `max_bytes`, at
+/// lower qualities until the result fits (imgproxy's `max_bytes`: each step keeps a
+/// quarter, a half or three quarters of the quality depending on how far off the size
+/// is; it stops at quality 10). Lossless and palette formats ignore both.
+pub(crate) fn encode_within(
+    raster: Raster,
+    format: Format,
+    settings: &EncodeSettings,
+    quality: Option<u8>,
+    max_bytes: Option<u64>,
+) -> Result<Vec<u8>, RenderError> {
+    let lossy = matches!(format, Format::Jpeg | Format::Webp | Format::Avif);
+    if !lossy || (quality.is_none() && max_bytes.is_none()) {
+        return encode(raster, format, settings);
+    }
+    let mut q = quality.map_or(
+        match format {
+            Format::Jpeg => settings.jpeg_quality,
+            Format::Webp => settings.webp_quality.round() as u8,
+            _ => settings.avif_quality,
+        },
+        |q| q.clamp(1, 100),
+    );
+    let Some(limit) = max_bytes else {
+        return encode(raster, format, &settings.with_quality(q));
+    };
+    loop {
+        let bytes = encode(raster.clone(), format, &settings.with_quality(q))?;
+        if bytes.len() as u64 <= limit || q <= 10 {
+            return Ok(bytes);
+        }
+        let delta = bytes.len() as f64 / limit as f64;
+        let keep = if delta > 3.0 {
+            0.25
+        } else if delta > 1.5 {
+            0.5
+        } else {
+            0.75
+        };
+        q = ((q as f64 * keep) as u8).max(1);
     }
 }
 

@@ -1,13 +1,14 @@
-//! The cache key of a variant: a hash of the source identity and version, the canonical
-//! spec and everything else that changes the output bytes (encoder settings, renderer
-//! version). Equal keys mean byte-identical variants.
+//! The cache key of a variant: a hash of the typed source reference and its version, the
+//! variant's canonical encoding and everything else that changes the output bytes
+//! (encoder settings, renderer version). Equal keys mean byte-identical variants, and a
+//! variant asked for in either dialect has one key.
 
-use super::Spec;
+use super::{SourceRef, Variant};
 use std::fmt;
 
 /// Bumped whenever a change to the renderer changes output bytes, so that old cached
 /// variants are never served for new code.
-pub const RENDER_VERSION: u32 = 1;
+pub const RENDER_VERSION: u32 = 2;
 
 /// A 256-bit variant key.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -17,11 +18,17 @@ impl VariantKey {
     /// Derives the key. `source_version` is whatever identifies the source's content
     /// (an S3 ETag, a file's size and modification time); `settings` fingerprints the
     /// encoder settings.
-    pub fn new(identifier: &str, source_version: &str, spec: &Spec, settings: &str) -> Self {
+    pub fn new(
+        source: &SourceRef,
+        source_version: &str,
+        variant: &Variant,
+        settings: &str,
+    ) -> Self {
         let mut h = blake3::Hasher::new();
         h.update(&RENDER_VERSION.to_le_bytes());
         // Length-prefix each field so that no two field lists hash alike.
-        for field in [identifier, source_version, &spec.to_string(), settings] {
+        let source = source.to_string();
+        for field in [&*source, source_version, &variant.canonical(), settings] {
             h.update(&(field.len() as u64).to_le_bytes());
             h.update(field.as_bytes());
         }
@@ -36,19 +43,6 @@ impl VariantKey {
             let _ = write!(s, "{b:02x}");
         }
         s
-    }
-
-    /// Parses the hex form back.
-    pub fn from_hex(s: &str) -> Option<Self> {
-        if s.len() != 64 {
-            return None;
-        }
-        let mut out = [0u8; 32];
-        for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
-            let hex = std::str::from_utf8(chunk).ok()?;
-            out[i] = u8::from_str_radix(hex, 16).ok()?;
-        }
-        Some(VariantKey(out))
     }
 }
 
@@ -67,32 +61,42 @@ impl fmt::Display for VariantKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::iiif::parse_params;
+    use crate::dialect::iiif::parse_params;
+
+    fn local(id: &str) -> SourceRef {
+        SourceRef::Local(id.into())
+    }
 
     #[test]
     fn equivalent_urls_share_a_key_and_others_do_not() {
         let a = parse_params("full/max/360/default.jpg").unwrap();
         let b = parse_params("full/max/0/default.jpg").unwrap();
         let c = parse_params("full/max/0/default.png").unwrap();
-        let k = |s: &Spec, v: &str| VariantKey::new("id", v, s, "q80");
+        let k = |v: &Variant, ver: &str| VariantKey::new(&local("id"), ver, v, "q80");
         assert_eq!(k(&a, "v1"), k(&b, "v1"));
         assert_ne!(k(&b, "v1"), k(&c, "v1"));
         assert_ne!(k(&b, "v1"), k(&b, "v2"));
         assert_ne!(
-            VariantKey::new("ab", "c", &b, ""),
-            VariantKey::new("a", "bc", &b, "")
+            VariantKey::new(&local("ab"), "c", &b, ""),
+            VariantKey::new(&local("a"), "bc", &b, "")
         );
+        let s3 = SourceRef::S3 {
+            bucket: "id".into(),
+            key: "x".into(),
+        };
+        assert_ne!(k(&b, "v1"), VariantKey::new(&s3, "v1", &b, "q80"));
     }
 
     #[test]
-    fn hex_round_trip() {
-        let k = VariantKey::new(
-            "id",
-            "v",
-            &parse_params("full/max/0/default.jpg").unwrap(),
-            "",
-        );
-        assert_eq!(VariantKey::from_hex(&k.to_hex()), Some(k));
-        assert_eq!(VariantKey::from_hex("zz"), None);
+    fn refusing_and_clamping_upscales_share_a_key() {
+        // IIIF `400,` refuses a larger size where imgproxy clamps; where both render,
+        // they render the same pixels.
+        let iiif = parse_params("full/400,/0/default.jpg").unwrap();
+        let mut clamp = iiif.clone();
+        clamp.resize.upscale = crate::variant::Upscale::Clamp;
+        let k = |v: &Variant| VariantKey::new(&local("id"), "v", v, "");
+        assert_eq!(k(&iiif), k(&clamp));
+        clamp.resize.upscale = crate::variant::Upscale::Allow;
+        assert_ne!(k(&iiif), k(&clamp));
     }
 }

@@ -1,8 +1,81 @@
 //! The IIIF Image API 3.0 URL grammar: `{identifier}/{region}/{size}/{rotation}/{quality}.{format}`
-//! and `{identifier}/info.json`, parsed from the raw (still percent-encoded) path.
+//! and `{identifier}/info.json`, parsed from the raw (still percent-encoded) path into the
+//! IIIF parameters (whose canonical form the `Link` header carries) and a [`Variant`].
 
-use super::{Format, Quality, Region, Rotation, Size, Spec, SpecError};
+use crate::variant::canonical::num;
+use crate::variant::{
+    Colour as Quality, Format, OutputFormat, Region, Resize, ResizeMode, Rotation, Upscale,
+    Variant, VariantError,
+};
 use percent_encoding::percent_decode_str;
+use std::fmt;
+
+/// How the extracted region is scaled. `upscale` is the IIIF `^` prefix: without it a
+/// size larger than the region is an error.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Size {
+    /// As large as the region, capped by the server limits (`max`, `^max`).
+    Max { upscale: bool },
+    /// Exact width, height from the aspect ratio (`w,`).
+    Width { w: u32, upscale: bool },
+    /// Exact height, width from the aspect ratio (`,h`).
+    Height { h: u32, upscale: bool },
+    /// Percentage of the region (`pct:n`).
+    Percent { pct: f64, upscale: bool },
+    /// Exact width and height, aspect ratio may change (`w,h`).
+    Exact { w: u32, h: u32, upscale: bool },
+    /// Largest size that fits in w×h, aspect ratio kept (`!w,h`).
+    Fit { w: u32, h: u32, upscale: bool },
+}
+
+/// The parameters of an image request, normalised (`360` is `0`, `90.0` is `90`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    /// Region of the (auto-oriented) source.
+    pub region: Region,
+    /// Scaling of the region.
+    pub size: Size,
+    /// Mirroring and rotation of the scaled region.
+    pub rotation: Rotation,
+    /// Colour treatment.
+    pub quality: Quality,
+    /// Output encoding.
+    pub format: Format,
+}
+
+impl Params {
+    /// The dialect-free variant these parameters ask for.
+    pub fn to_variant(&self) -> Variant {
+        let mut v = Variant::new(OutputFormat::Is(self.format));
+        v.region = self.region;
+        let fit = |w: u32, h: u32, mode: ResizeMode, upscale: bool| Resize {
+            mode,
+            width: w,
+            height: h,
+            upscale: if upscale {
+                Upscale::Allow
+            } else {
+                Upscale::Refuse
+            },
+            ..Resize::NONE
+        };
+        v.resize = match self.size {
+            Size::Max { upscale: false } => Resize::NONE,
+            Size::Max { upscale: true } => fit(0, 0, ResizeMode::Max, true),
+            Size::Width { w, upscale } => fit(w, 0, ResizeMode::Fit, upscale),
+            Size::Height { h, upscale } => fit(0, h, ResizeMode::Fit, upscale),
+            Size::Exact { w, h, upscale } => fit(w, h, ResizeMode::Force, upscale),
+            Size::Fit { w, h, upscale } => fit(w, h, ResizeMode::Fit, upscale),
+            Size::Percent { pct, upscale } => Resize {
+                zoom: (pct / 100.0, pct / 100.0),
+                ..fit(0, 0, ResizeMode::Fit, upscale)
+            },
+        };
+        v.rotation = self.rotation;
+        v.colour = self.quality;
+        v
+    }
+}
 
 /// What a path under `/iiif/3/` asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -12,15 +85,15 @@ pub enum IiifRequest {
     /// `{identifier}/info.json`.
     Info { identifier: String },
     /// `{identifier}/{region}/{size}/{rotation}/{quality}.{format}`.
-    Image { identifier: String, spec: Spec },
+    Image { identifier: String, params: Params },
 }
 
-fn malformed(msg: impl Into<String>) -> SpecError {
-    SpecError::Malformed(msg.into())
+fn malformed(msg: impl Into<String>) -> VariantError {
+    VariantError::Malformed(msg.into())
 }
 
 /// Percent-decodes one path segment. Invalid UTF-8 is malformed.
-fn decode(segment: &str) -> Result<String, SpecError> {
+fn decode(segment: &str) -> Result<String, VariantError> {
     percent_decode_str(segment)
         .decode_utf8()
         .map(|s| s.into_owned())
@@ -32,10 +105,10 @@ fn decode(segment: &str) -> Result<String, SpecError> {
 /// then everything before the last four segments, or before `info.json`), so that
 /// `photos/2024/a.jpg` works either way. The decoded identifier is returned as is; the
 /// source decides whether it names anything.
-pub fn parse_path(raw: &str) -> Result<IiifRequest, SpecError> {
+pub fn parse_path(raw: &str) -> Result<IiifRequest, VariantError> {
     let segments: Vec<&str> = raw.split('/').collect();
     let n = segments.len();
-    let identifier = |segs: &[&str]| -> Result<String, SpecError> {
+    let identifier = |segs: &[&str]| -> Result<String, VariantError> {
         let parts = segs
             .iter()
             .map(|s| decode(s))
@@ -57,8 +130,8 @@ pub fn parse_path(raw: &str) -> Result<IiifRequest, SpecError> {
         }),
         5.. => {
             let identifier = identifier(&segments[..n - 4])?;
-            let spec = parse_segments(&segments[n - 4..])?;
-            Ok(IiifRequest::Image { identifier, spec })
+            let params = parse_segments(&segments[n - 4..])?;
+            Ok(IiifRequest::Image { identifier, params })
         }
         _ => Err(malformed(
             "expected {identifier}/info.json or {identifier}/{region}/{size}/{rotation}/{quality}.{format}",
@@ -66,8 +139,13 @@ pub fn parse_path(raw: &str) -> Result<IiifRequest, SpecError> {
     }
 }
 
+/// Parses `{region}/{size}/{rotation}/{quality}.{format}` into the variant it asks for.
+pub fn parse_params(tail: &str) -> Result<Variant, VariantError> {
+    parse_iiif_params(tail).map(|p| p.to_variant())
+}
+
 /// Parses `{region}/{size}/{rotation}/{quality}.{format}`.
-pub fn parse_params(tail: &str) -> Result<Spec, SpecError> {
+pub fn parse_iiif_params(tail: &str) -> Result<Params, VariantError> {
     let segments: Vec<&str> = tail.split('/').collect();
     if segments.len() != 4 {
         return Err(malformed(
@@ -77,7 +155,7 @@ pub fn parse_params(tail: &str) -> Result<Spec, SpecError> {
     parse_segments(&segments)
 }
 
-fn parse_segments(segments: &[&str]) -> Result<Spec, SpecError> {
+fn parse_segments(segments: &[&str]) -> Result<Params, VariantError> {
     let region = parse_region(&decode(segments[0])?)?;
     let size = parse_size(&decode(segments[1])?)?;
     let rotation = parse_rotation(&decode(segments[2])?)?;
@@ -85,7 +163,7 @@ fn parse_segments(segments: &[&str]) -> Result<Spec, SpecError> {
     let (quality, format) = last
         .rsplit_once('.')
         .ok_or_else(|| malformed("expected {quality}.{format}"))?;
-    Ok(Spec {
+    Ok(Params {
         region,
         size,
         rotation,
@@ -95,7 +173,7 @@ fn parse_segments(segments: &[&str]) -> Result<Spec, SpecError> {
 }
 
 /// An unsigned integer made only of decimal digits.
-fn int(s: &str, what: &str) -> Result<u32, SpecError> {
+fn int(s: &str, what: &str) -> Result<u32, VariantError> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return Err(malformed(format!("{what}: '{s}' is not an integer")));
     }
@@ -104,7 +182,7 @@ fn int(s: &str, what: &str) -> Result<u32, SpecError> {
 }
 
 /// A non-negative decimal number made only of digits and at most one '.'.
-fn float(s: &str, what: &str) -> Result<f64, SpecError> {
+fn float(s: &str, what: &str) -> Result<f64, VariantError> {
     let dots = s.bytes().filter(|&b| b == b'.').count();
     let digits = s.bytes().filter(u8::is_ascii_digit).count();
     if digits == 0 || dots > 1 || digits + dots != s.len() {
@@ -122,8 +200,8 @@ fn float(s: &str, what: &str) -> Result<f64, SpecError> {
 fn four<T>(
     s: &str,
     what: &str,
-    f: impl Fn(&str, &str) -> Result<T, SpecError>,
-) -> Result<[T; 4], SpecError> {
+    f: impl Fn(&str, &str) -> Result<T, VariantError>,
+) -> Result<[T; 4], VariantError> {
     let parts: Vec<&str> = s.split(',').collect();
     if parts.len() != 4 {
         return Err(malformed(format!(
@@ -138,7 +216,7 @@ fn four<T>(
     ])
 }
 
-fn parse_region(s: &str) -> Result<Region, SpecError> {
+fn parse_region(s: &str) -> Result<Region, VariantError> {
     match s {
         "full" => Ok(Region::Full),
         "square" => Ok(Region::Square),
@@ -146,7 +224,9 @@ fn parse_region(s: &str) -> Result<Region, SpecError> {
             if let Some(rest) = s.strip_prefix("pct:") {
                 let [x, y, w, h] = four(rest, "region", float)?;
                 if x > 100.0 || y > 100.0 {
-                    return Err(SpecError::Invalid("region starts outside the image".into()));
+                    return Err(VariantError::Invalid(
+                        "region starts outside the image".into(),
+                    ));
                 }
                 Ok(Region::Percent { x, y, w, h })
             } else {
@@ -157,7 +237,7 @@ fn parse_region(s: &str) -> Result<Region, SpecError> {
     }
 }
 
-fn parse_size(s: &str) -> Result<Size, SpecError> {
+fn parse_size(s: &str) -> Result<Size, VariantError> {
     let (upscale, s) = match s.strip_prefix('^') {
         Some(rest) => (true, rest),
         None => (false, s),
@@ -168,7 +248,7 @@ fn parse_size(s: &str) -> Result<Size, SpecError> {
     if let Some(rest) = s.strip_prefix("pct:") {
         let pct = float(rest, "size")?;
         if pct <= 0.0 {
-            return Err(SpecError::Invalid(
+            return Err(VariantError::Invalid(
                 "size: pct must be greater than zero".into(),
             ));
         }
@@ -204,7 +284,7 @@ fn parse_size(s: &str) -> Result<Size, SpecError> {
     }
 }
 
-fn parse_rotation(s: &str) -> Result<Rotation, SpecError> {
+fn parse_rotation(s: &str) -> Result<Rotation, VariantError> {
     let (mirror, s) = match s.strip_prefix('!') {
         Some(rest) => (true, rest),
         None => (false, s),
@@ -219,7 +299,7 @@ fn parse_rotation(s: &str) -> Result<Rotation, SpecError> {
     })
 }
 
-fn parse_quality(s: &str) -> Result<Quality, SpecError> {
+fn parse_quality(s: &str) -> Result<Quality, VariantError> {
     match s {
         "default" => Ok(Quality::Default),
         "color" => Ok(Quality::Color),
@@ -231,14 +311,14 @@ fn parse_quality(s: &str) -> Result<Quality, SpecError> {
     }
 }
 
-fn parse_format(s: &str) -> Result<Format, SpecError> {
+fn parse_format(s: &str) -> Result<Format, VariantError> {
     match s {
         "jpg" => Ok(Format::Jpeg),
         "png" => Ok(Format::Png),
         "webp" => Ok(Format::Webp),
         "avif" => Ok(Format::Avif),
         "gif" => Ok(Format::Gif),
-        "tif" | "jp2" | "pdf" => Err(SpecError::Unsupported(format!(
+        "tif" | "jp2" | "pdf" => Err(VariantError::Unsupported(format!(
             "format '{s}' is not implemented; use jpg, png, webp, avif or gif"
         ))),
         _ => Err(malformed(format!(
@@ -247,12 +327,53 @@ fn parse_format(s: &str) -> Result<Format, SpecError> {
     }
 }
 
+impl fmt::Display for Size {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (up, body) = match *self {
+            Size::Max { upscale } => (upscale, "max".to_owned()),
+            Size::Width { w, upscale } => (upscale, format!("{w},")),
+            Size::Height { h, upscale } => (upscale, format!(",{h}")),
+            Size::Percent { pct, upscale } => (upscale, format!("pct:{}", num(pct))),
+            Size::Exact { w, h, upscale } => (upscale, format!("{w},{h}")),
+            Size::Fit { w, h, upscale } => (upscale, format!("!{w},{h}")),
+        };
+        write!(f, "{}{body}", if up { "^" } else { "" })
+    }
+}
+
+fn region_str(region: &Region) -> String {
+    match *region {
+        Region::Full | Region::Gravity { .. } => "full".to_owned(),
+        Region::Square => "square".to_owned(),
+        Region::Pixels { x, y, w, h } => format!("{x},{y},{w},{h}"),
+        Region::Percent { x, y, w, h } => {
+            format!("pct:{},{},{},{}", num(x), num(y), num(w), num(h))
+        }
+    }
+}
+
+impl fmt::Display for Params {
+    /// The canonical IIIF path tail: `{region}/{size}/{rotation}/{quality}.{format}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mirror = if self.rotation.mirror { "!" } else { "" };
+        write!(
+            f,
+            "{}/{}/{mirror}{}/{}.{}",
+            region_str(&self.region),
+            self.size,
+            num(self.rotation.degrees),
+            self.quality.as_str(),
+            self.format.extension()
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn ok(p: &str) -> Spec {
-        parse_params(p).unwrap_or_else(|e| panic!("{p}: {e}"))
+    fn ok(p: &str) -> Params {
+        parse_iiif_params(p).unwrap_or_else(|e| panic!("{p}: {e}"))
     }
 
     #[test]
@@ -316,7 +437,7 @@ mod tests {
             "full/max/0",
         ] {
             assert!(
-                matches!(parse_params(p), Err(SpecError::Malformed(_))),
+                matches!(parse_params(p), Err(VariantError::Malformed(_))),
                 "{p}"
             );
         }
@@ -327,7 +448,7 @@ mod tests {
         for f in ["tif", "jp2", "pdf"] {
             let p = format!("full/max/0/default.{f}");
             assert!(
-                matches!(parse_params(&p), Err(SpecError::Unsupported(_))),
+                matches!(parse_params(&p), Err(VariantError::Unsupported(_))),
                 "{p}"
             );
         }
@@ -348,9 +469,9 @@ mod tests {
             }
         );
         match parse_path("a%20b/full/max/0/default.jpg").unwrap() {
-            IiifRequest::Image { identifier, spec } => {
+            IiifRequest::Image { identifier, params } => {
                 assert_eq!(identifier, "a b");
-                assert_eq!(spec.format, Format::Jpeg);
+                assert_eq!(params.format, Format::Jpeg);
             }
             other => panic!("{other:?}"),
         }

@@ -1,0 +1,73 @@
+//! URL dialects: IIIF Image API 3.0 under `/iiif/3/` and imgproxy's grammar at the root.
+//! Each parses a path into an [`ImageRequest`] (a typed source, a [`Variant`], whether the
+//! format is left to negotiation, how the answer is delivered); nothing after them knows
+//! which dialect was used.
+
+pub mod iiif;
+pub mod imgproxy;
+pub mod negotiate;
+
+use crate::variant::{SourceRef, Variant, VariantError};
+use axum::http::StatusCode;
+
+/// What a dialect asks the image layer for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageRequest {
+    /// The source image.
+    pub source: SourceRef,
+    /// The variant wanted. When `negotiate` is set its format is a placeholder.
+    pub variant: Variant,
+    /// The URL named no format: pick one from `Accept` (and say `Vary: Accept`).
+    pub negotiate: bool,
+    /// How the bytes are handed over.
+    pub delivery: Delivery,
+}
+
+/// `Content-Disposition` of the answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// File name without extension (the format's is added); `None`: the source's.
+    pub filename: Option<String>,
+    /// `attachment` rather than `inline`.
+    pub attachment: bool,
+    /// Whether to send `Content-Disposition` at all (imgproxy does, IIIF does not).
+    pub disposition: bool,
+}
+
+/// Why a URL was refused before anything was looked up.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DialectError {
+    /// Malformed, unsupported or impossible request.
+    #[error(transparent)]
+    Variant(#[from] VariantError),
+    /// The signature is missing, malformed or does not match (imgproxy, with a key set).
+    #[error("invalid signature")]
+    Signature,
+    /// The URL's `expires` time has passed.
+    #[error("this URL has expired")]
+    Expired,
+    /// Not a URL of any dialect.
+    #[error("not found")]
+    NoRoute,
+}
+
+impl VariantError {
+    /// The HTTP status of the error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            VariantError::Malformed(_) | VariantError::Invalid(_) => StatusCode::BAD_REQUEST,
+            VariantError::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
+        }
+    }
+}
+
+impl DialectError {
+    /// The HTTP status of the error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            DialectError::Variant(e) => e.status(),
+            DialectError::Signature => StatusCode::FORBIDDEN,
+            DialectError::Expired | DialectError::NoRoute => StatusCode::NOT_FOUND,
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! The imgproxy dialect at the root: every path that no other route takes is parsed as an
+//! imgproxy URL (signature checked on the raw, still percent-encoded path) and served by
+//! the dialect-neutral image handler.
+
+use super::iiif::with_route;
+use crate::dialect::imgproxy;
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+/// `GET /{signature}/{options…}/{source}`.
+pub(super) async fn dispatch(
+    State(state): State<Arc<AppState>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    match imgproxy::parse(uri.path(), &state.settings.imgproxy, now) {
+        Ok(request) => with_route(
+            super::image::serve(&state, &headers, request, HeaderMap::new()).await,
+            "imgproxy_image",
+        ),
+        Err(e) => with_route(AppError::from(e).into_response(), "imgproxy_image"),
+    }
+}
