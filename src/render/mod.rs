@@ -15,6 +15,7 @@
 
 mod colour;
 mod decode;
+mod effects;
 mod encode;
 mod exif;
 mod header;
