@@ -12,6 +12,14 @@
 //! `Orientation::from_exif(4).apply(raster)` top-bottom and `from_exif(3)` both (see
 //! [`crate::render::orientation`]).
 //!
+//! # Layout
+//! * `blur`: Gaussian blur, and the separable convolution `sharpen` reuses.
+//! * `sharpen`: libvips' unsharp mask on lightness.
+//! * `pixelate`: block averages.
+//! * `trim`: the bounding box of what is not background.
+//! * `canvas`: gravity positions and placing an image on a larger canvas.
+//! * `smart`: the most interesting crop window (`gravity:sm`).
+//!
 //! [`Raster`]: crate::render::raster::Raster
 
 // Wired into the pipeline by the imgproxy dialect.
@@ -21,4 +29,5 @@ mod blur;
 mod canvas;
 mod pixelate;
 mod sharpen;
+mod smart;
 mod trim;

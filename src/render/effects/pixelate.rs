@@ -50,11 +50,7 @@ pub(crate) fn pixelate(mut src: Raster, size: u32) -> Raster {
             let weight = if alpha { s[c - 1] } else { n };
             for k in 0..c {
                 let d = if alpha && k == c - 1 { n } else { weight };
-                out[k] = if d == 0 {
-                    0
-                } else {
-                    ((s[k] + d / 2) / d) as u8
-                };
+                out[k] = (s[k] + d / 2).checked_div(d).unwrap_or(0) as u8;
             }
         }
         for row in band.chunks_exact_mut(stride) {
