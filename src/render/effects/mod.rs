@@ -25,9 +25,9 @@
 // Wired into the pipeline by the imgproxy dialect.
 #![allow(dead_code)]
 
-mod blur;
-mod canvas;
-mod pixelate;
-mod sharpen;
-mod smart;
-mod trim;
+pub(crate) mod blur;
+pub(crate) mod canvas;
+pub(crate) mod pixelate;
+pub(crate) mod sharpen;
+pub(crate) mod smart;
+pub(crate) mod trim;
