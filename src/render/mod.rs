@@ -16,6 +16,7 @@
 mod canvas;
 mod colour;
 mod decode;
+mod effects;
 mod encode;
 mod exif;
 mod header;
