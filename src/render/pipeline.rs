@@ -7,6 +7,7 @@
 use super::canvas;
 use super::colour;
 use super::decode::{self, Decoded};
+use super::effects::{blur, pixelate, sharpen, smart, trim};
 use super::encode;
 use super::header::{self, Header, HeaderError};
 use super::intermediate::{Intermediate, IntermediateCache, SourceKey};
@@ -18,7 +19,7 @@ use super::rotate::{self, Background};
 use super::sniff::{self, Sniffed};
 use super::{Deadline, EncodeSettings, Limits, Probe, RenderError, Rendered, SourceFormat};
 use crate::variant::plan::{self, Crop, Plan};
-use crate::variant::{Format, OutputFormat, Rect, Variant, VariantError};
+use crate::variant::{Format, OutputFormat, Rect, Variant};
 use std::sync::Arc;
 
 /// Sniffs the format; `prefix` says whether more bytes could follow.
@@ -77,6 +78,11 @@ struct Target {
     max_bytes: Option<u64>,
     /// Answer with the source's bytes (imgproxy `skip_processing`).
     passthrough: bool,
+    /// The region's place is chosen from the pixels (a crop with smart gravity).
+    smart_region: bool,
+    /// Where the (trimmed) image the plan refers to starts in the stored image.
+    offset: (u32, u32),
+    filters: crate::variant::Filters,
 }
 
 /// The format of `source` as an output format, when vignette writes it.
@@ -101,11 +107,6 @@ fn target(header: &Header, variant: &Variant, limits: &Limits) -> Result<Target,
         variant.orient.flip_horizontal,
         variant.orient.flip_vertical,
     ));
-    if variant.trim.is_some() || variant.filters != crate::variant::Filters::NONE {
-        return Err(RenderError::Spec(VariantError::Unsupported(
-            "trim, blur, sharpen and pixelate are not rendered yet".into(),
-        )));
-    }
     let (dw, dh) = o.displayed_size(header.width, header.height);
     let format = match variant.format {
         OutputFormat::Is(f) => f,
@@ -128,6 +129,12 @@ fn target(header: &Header, variant: &Variant, limits: &Limits) -> Result<Target,
         output: variant.format,
         orientation: o,
         passthrough,
+        smart_region: matches!(
+            variant.region,
+            crate::variant::Region::Gravity { gravity, .. } if gravity.kind == crate::variant::GravityKind::Smart
+        ),
+        offset: (0, 0),
+        filters: variant.filters,
         plan,
         region,
         tw,
@@ -206,6 +213,9 @@ pub(crate) fn prepare(
     }
     deadline.check("header")?;
 
+    if let Some(trim) = &variant.trim {
+        return prepare_trimmed(bytes, header, variant, trim, limits, deadline);
+    }
     let t = target(&header, variant, limits)?;
     if t.passthrough {
         let (width, height) = t.orientation.displayed_size(header.width, header.height);
@@ -235,6 +245,52 @@ pub(crate) fn prepare(
     }))
 }
 
+/// A trimmed render: the whole source is decoded (the borders are found in its pixels),
+/// then the plan refers to the part inside them. Not kept as an intermediate.
+fn prepare_trimmed(
+    bytes: &[u8],
+    header: Header,
+    variant: &Variant,
+    trim: &crate::variant::Trim,
+    limits: &Limits,
+    deadline: &Deadline,
+) -> Result<Prepared, RenderError> {
+    let decoded = decode::decode(bytes, &header, 1, limits.max_source_pixels)?;
+    deadline.check("decode")?;
+    let colour = trim.colour.map(|c| [c.0, c.1, c.2]);
+    let found = trim::find_trim(
+        &decoded.raster,
+        trim.threshold,
+        colour,
+        trim.equal_horizontal,
+        trim.equal_vertical,
+    );
+    let mut inner = header.clone();
+    let offset = match found {
+        Some(r) => {
+            (inner.width, inner.height) = (r.w, r.h);
+            (r.x, r.y)
+        }
+        None => (0, 0),
+    };
+    let mut t = target(&inner, variant, limits)?;
+    t.offset = offset;
+    if t.passthrough {
+        let (width, height) = t.orientation.displayed_size(header.width, header.height);
+        return Ok(Prepared(Stage::AsIs(Rendered {
+            bytes: bytes.to_vec(),
+            format: same_format(header.format),
+            width,
+            height,
+        })));
+    }
+    let intermediate = Arc::new(Intermediate::new(header, decoded, 1));
+    Ok(Prepared(Stage::Decoded {
+        intermediate,
+        target: t,
+    }))
+}
+
 /// See [`super::render_cached`].
 pub(crate) fn render_cached(
     cache: &IntermediateCache,
@@ -244,6 +300,9 @@ pub(crate) fn render_cached(
     settings: &EncodeSettings,
     deadline: &Deadline,
 ) -> Option<Result<Rendered, RenderError>> {
+    if variant.trim.is_some() {
+        return None;
+    }
     let intermediate = cache.get(key)?;
     let t = match target(&intermediate.header, variant, limits) {
         Ok(t) => t,
@@ -280,7 +339,13 @@ fn finish(
     } else {
         &decoded.raster
     };
-    let raster = scale_to_srgb(raster, decoded, header, t.region, t.tw, t.th)?;
+    let mut region = t.region;
+    region.x += t.offset.0;
+    region.y += t.offset.1;
+    if t.smart_region {
+        region = smart_region(raster, header, region);
+    }
+    let raster = scale_to_srgb(raster, decoded, header, region, t.tw, t.th)?;
     let source_format = header.format;
     drop(intermediate);
     deadline.check("resize")?;
@@ -289,13 +354,16 @@ fn finish(
     let raster = t.orientation.apply(raster);
     let raster = match plan.crop {
         Some(Crop::At(r)) => resize::crop(&raster, r),
-        Some(Crop::Smart { .. }) => {
-            return Err(RenderError::Spec(VariantError::Unsupported(
-                "smart gravity is not rendered yet".into(),
-            )));
+        Some(Crop::Smart { w, h }) => {
+            let (x, y) = smart::smart_crop(&raster, w, h);
+            resize::crop(&raster, Rect { x, y, w, h })
         }
         None => raster,
     };
+    let f = &t.filters;
+    let raster = blur::blur(raster, f.blur);
+    let raster = sharpen::sharpen(raster, f.sharpen);
+    let raster = pixelate::pixelate(raster, f.pixelate);
     let format = match (t.output, source_format) {
         (OutputFormat::AsSource, SourceFormat::Webp | SourceFormat::Avif) => {
             if raster.layout().has_alpha() && !raster.is_opaque() {
@@ -333,6 +401,20 @@ fn finish(
         width,
         height,
     })
+}
+
+/// The region of the same size, placed where the decoded pixels are most interesting
+/// (smart gravity on a crop). `raster` may be on a coarser grid than the header (shrink on
+/// load), the region is in the header's stored coordinates.
+fn smart_region(raster: &Raster, header: &Header, region: Rect) -> Rect {
+    let fx = raster.width() as f64 / header.width as f64;
+    let fy = raster.height() as f64 / header.height as f64;
+    let cw = ((region.w as f64 * fx).round() as u32).clamp(1, raster.width());
+    let ch = ((region.h as f64 * fy).round() as u32).clamp(1, raster.height());
+    let (x, y) = smart::smart_crop(raster, cw, ch);
+    let x = ((x as f64 / fx).round() as u32).min(header.width - region.w);
+    let y = ((y as f64 / fy).round() as u32).min(header.height - region.h);
+    Rect { x, y, ..region }
 }
 
 /// The DCT scaling denominator for a JPEG: the largest of 8, 4, 2 that still leaves at

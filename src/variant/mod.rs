@@ -3,7 +3,7 @@
 //! plan resolves a variant against an image, the key hashes its canonical encoding.
 
 pub(crate) mod canonical;
-mod geometry;
+pub(crate) mod geometry;
 pub mod key;
 mod model;
 pub mod plan;

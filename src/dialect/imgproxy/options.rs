@@ -430,7 +430,8 @@ impl Options {
                 at_most(name, args, 1)?;
                 self.format = Some(format(name, first())?);
             }
-            "skip_processing" | "skp" => {
+            // `sp` is what imgproxy-node writes.
+            "skip_processing" | "skp" | "sp" => {
                 for a in args {
                     let f = format(name, a)?;
                     if !self.skip_processing.contains(&f) {

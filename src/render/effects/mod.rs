@@ -1,6 +1,5 @@
-//! Pixel effects for imgproxy's URL options: blur, sharpen, pixelate, trim, the canvas that
-//! `extend`/`extend_aspect_ratio`/`padding` place an image on (with gravity positioning), and
-//! smart (attention) cropping. Pure, synchronous functions on [`Raster`], one concept per
+//! Pixel effects for imgproxy's URL options: blur, sharpen, pixelate, trim and smart
+//! (attention) cropping (the canvas of `extend` and `padding` is `render::canvas`). Pure, synchronous functions on [`Raster`], one concept per
 //! file.
 //!
 //! Effects run after the colour stage, so their input is Gray, GrayAlpha, Rgb or Rgba;
@@ -17,16 +16,11 @@
 //! * `sharpen`: libvips' unsharp mask on lightness.
 //! * `pixelate`: block averages.
 //! * `trim`: the bounding box of what is not background.
-//! * `canvas`: gravity positions and placing an image on a larger canvas.
 //! * `smart`: the most interesting crop window (`gravity:sm`).
 //!
 //! [`Raster`]: crate::render::raster::Raster
 
-// Wired into the pipeline by the imgproxy dialect.
-#![allow(dead_code)]
-
 pub(crate) mod blur;
-pub(crate) mod canvas;
 pub(crate) mod pixelate;
 pub(crate) mod sharpen;
 pub(crate) mod smart;

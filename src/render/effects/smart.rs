@@ -13,8 +13,9 @@
 //!    window scores the same (a flat image) the crop is centred exactly as `gravity:ce`.
 //! 4. Map the best window's centre back to full resolution and clamp.
 
-use super::canvas::{Gravity, GravityOptions, position};
 use crate::render::raster::{Layout, Raster};
+use crate::variant::Gravity;
+use crate::variant::geometry::position;
 
 /// Longest side of the scoring grid, in cells.
 const GRID: u32 = 256;
@@ -143,7 +144,7 @@ pub(crate) fn smart_crop(src: &Raster, crop_w: u32, crop_h: u32) -> (u32, u32) {
         }
     }
     if best.0 == lowest {
-        let (x, y) = position(w, h, cw, ch, GravityOptions::new(Gravity::Center));
+        let (x, y) = position(w, h, cw, ch, &Gravity::CENTER, 1.0);
         return (x as u32, y as u32);
     }
     // The window's centre, back at full resolution.

@@ -15,7 +15,7 @@
 //! band, and nine packed counters decide.
 
 use crate::render::raster::{Layout, Raster};
-use crate::spec::Rect;
+use crate::variant::Rect;
 
 /// imgproxy's transparency key, onto which alpha is flattened before comparing.
 const MAGENTA: [u8; 3] = [255, 0, 255];
