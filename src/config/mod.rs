@@ -5,6 +5,7 @@
 #[macro_use]
 mod check;
 mod cli;
+mod http_source;
 mod storage;
 mod validate;
 
@@ -15,6 +16,7 @@ use crate::cache::CacheSettings;
 use crate::pool::QueueParams;
 use crate::render::{EncodeSettings, Limits};
 use crate::s3::S3Settings;
+use crate::source::http::HttpSourceSettings;
 use crate::source::s3::S3SourceSettings;
 use clap::Parser;
 use std::net::SocketAddr;
@@ -79,6 +81,8 @@ pub struct Settings {
     // Performance settings
     /// Bytes of decoded sources kept by the intermediate cache (0: off).
     pub intermediate_cache_bytes: usize,
+    /// HTTP(S) origins: allowlist, address rules, bounds, source cache.
+    pub http_source: HttpSourceSettings,
 }
 
 /// The configured image source.

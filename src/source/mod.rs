@@ -1,6 +1,7 @@
 //! Where source images come from: an identifier resolves to a version (for cache keys)
 //! and to bytes, through the configured source. No identifier may escape its source.
 
+pub mod http;
 pub mod local;
 pub mod s3;
 mod versions;
@@ -10,8 +11,9 @@ use bytes::Bytes;
 pub use local::LocalSource;
 pub use s3::{Buckets, S3Source, S3SourceSettings};
 
-/// Errors of the source layer.
-#[derive(Debug, thiserror::Error)]
+/// Errors of the source layer. `Clone`: one download's outcome is shared by every
+/// request that waited on it.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SourceError {
     /// No image under that identifier (HTTP 404).
     #[error("no image with identifier '{0}'")]
@@ -30,9 +32,17 @@ pub enum SourceError {
     /// The origin did not answer in time (HTTP 504).
     #[error("source did not answer in time")]
     Timeout,
-    /// The origin failed (HTTP 502).
+    /// The origin failed (HTTP 502). The text is short and fixed by vignette, never the
+    /// origin's.
     #[error("source failed: {0}")]
     Unavailable(String),
+    /// The origin declared a web page, not an image (HTTP 415); the body is not read.
+    #[error("source is {0}, not an image")]
+    NotAnImage(String),
+    /// The memory budget for source bytes in flight stayed spent for the whole fetch
+    /// timeout (HTTP 503).
+    #[error("too many sources in flight; try again later")]
+    Overloaded,
 }
 
 /// What identifies a source's content without reading it.
