@@ -101,11 +101,7 @@ impl tower::Service<Name> for GuardedResolver {
                 return Err(RefusedAddress.into());
             }
             let all: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
-            let kept: Vec<SocketAddr> = all
-                .iter()
-                .copied()
-                .filter(|a| rules.allows(classify(a.ip())))
-                .collect();
+            let kept = keep_allowed(rules, &all);
             if kept.is_empty() {
                 tracing::debug!(host = %name, addresses = ?all, "every address refused");
                 return Err(RefusedAddress.into());
@@ -113,6 +109,15 @@ impl tower::Service<Name> for GuardedResolver {
             Ok(kept.into_iter())
         })
     }
+}
+
+/// The resolved addresses that may be connected to: a name that resolves to a public and
+/// an internal address keeps the public one only.
+fn keep_allowed(rules: Rules, all: &[SocketAddr]) -> Vec<SocketAddr> {
+    all.iter()
+        .copied()
+        .filter(|a| rules.allows(classify(a.ip())))
+        .collect()
 }
 
 /// The origin client and its bounds. Cheap to clone (shared pool).
@@ -401,4 +406,33 @@ fn tls_config() -> rustls::ClientConfig {
         .expect("ring supports the default protocol versions")
         .with_root_certificates(roots)
         .with_no_client_auth()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolved_addresses_are_filtered() {
+        let addrs = |list: &[&str]| -> Vec<SocketAddr> {
+            list.iter().map(|a| a.parse().unwrap()).collect()
+        };
+        let defaults = Rules {
+            allow_loopback: false,
+            allow_private: false,
+        };
+        let rebinding = addrs(&["127.0.0.1:0", "[::1]:0", "169.254.169.254:0", "10.0.0.1:0"]);
+        assert!(keep_allowed(defaults, &rebinding).is_empty());
+        let mixed = addrs(&["10.0.0.1:0", "93.184.215.14:0", "[::ffff:127.0.0.1]:0"]);
+        assert_eq!(keep_allowed(defaults, &mixed), addrs(&["93.184.215.14:0"]));
+        let private = Rules {
+            allow_private: true,
+            ..defaults
+        };
+        assert_eq!(
+            keep_allowed(private, &rebinding),
+            addrs(&["10.0.0.1:0"]),
+            "the metadata service stays refused"
+        );
+    }
 }
