@@ -90,8 +90,8 @@ mod tests {
     #[test]
     fn prefixes_and_wildcards() {
         let list = AllowedSources::parse(
-            " https://img.example.org/photos/, http://*.cdn.example.net ,HTTPS://Static.Example.COM,\
-             local://, s3://images/, https://*-*.thumbs.example.org/",
+            " https://img.example.org/photos/, http://*.cdn.example.net ,\
+             HTTPS://Static.Example.COM, local://, s3://images/, https://*-*.thumbs.example.org/",
         )
         .unwrap();
         let table: &[(&str, bool)] = &[

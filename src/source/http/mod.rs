@@ -1,8 +1,9 @@
 //! Images from HTTP(S) origins, fetched safely and once: [`HttpSource`] checks every URL
-//! against the allowlist and the address rules (`address`, `allow`), fetches with bounds
-//! (`fetch`), shares one download between concurrent requests of the same URL, keeps
-//! recent originals in a bounded memory (`cache`) revalidated with conditional GETs, and
-//! bounds the bytes in flight (`budget`).
+//! against the allowlist and the address rules (`address`, `allow`), connects only to
+//! checked addresses (`client`), fetches with bounds (`fetch`), shares one download
+//! between concurrent requests of the same URL, keeps recent originals in a bounded
+//! memory (`cache`) revalidated with conditional GETs, and bounds the bytes in flight
+//! (`budget`).
 //!
 //! The request path calls it on the async side, before a job enters the render queue:
 //! a slow origin holds a task, never a render worker.
@@ -14,6 +15,7 @@ mod address;
 mod allow;
 mod budget;
 mod cache;
+mod client;
 mod fetch;
 mod metrics;
 #[cfg(test)]
