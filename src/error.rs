@@ -48,6 +48,8 @@ impl AppError {
                 SourceError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
                 SourceError::Timeout => StatusCode::GATEWAY_TIMEOUT,
                 SourceError::Unavailable(_) => StatusCode::BAD_GATEWAY,
+                SourceError::NotAnImage(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                SourceError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
             },
             AppError::Render(e) => match e {
                 RenderError::UnsupportedFormat(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -93,6 +95,7 @@ impl AppError {
             }
             AppError::Render(RenderError::DeadlineExceeded { .. }) => Some(1),
             AppError::Source(SourceError::Timeout | SourceError::Unavailable(_)) => Some(5),
+            AppError::Source(SourceError::Overloaded) => Some(1),
             _ => None,
         }
     }
@@ -150,6 +153,12 @@ mod tests {
             (SourceError::Forbidden("x".into()).into(), 403),
             (SourceError::TooLarge { size: 2, limit: 1 }.into(), 413),
             (SourceError::Timeout.into(), 504),
+            (
+                SourceError::Unavailable("origin answered 500".into()).into(),
+                502,
+            ),
+            (SourceError::NotAnImage("text/html".into()).into(), 415),
+            (SourceError::Overloaded.into(), 503),
             (RenderError::UnsupportedFormat("svg".into()).into(), 415),
             (RenderError::Corrupt("x".into()).into(), 422),
             (RenderError::TooLarge("x".into()).into(), 413),

@@ -12,7 +12,7 @@ use crate::pool::{Clock, SystemClock, WorkerPool};
 use crate::render::{IntermediateCache, Probe, Rendered};
 use crate::s3::{S3Client, S3Metrics, S3Settings};
 use crate::source::s3::S3Source;
-use crate::source::{LocalSource, Source};
+use crate::source::{HttpSource, LocalSource, Source, Store};
 use crate::variant::key::VariantKey;
 use std::collections::HashMap;
 use std::io;
@@ -90,11 +90,11 @@ impl AppState {
                     .expect("S3 metrics exist with S3 settings"),
             )
         };
-        let source = match (&settings.source, &settings.s3) {
+        let store = match (&settings.source, &settings.s3) {
             (SourceChoice::S3(src), Some(s3)) => {
-                Source::S3(S3Source::new(client(s3, None), src.clone()))
+                Store::S3(S3Source::new(client(s3, None), src.clone()))
             }
-            _ => Source::Local(LocalSource::new(&settings.images_dir).map_err(|e| {
+            _ => Store::Local(LocalSource::new(&settings.images_dir).map_err(|e| {
                 io::Error::new(
                     e.kind(),
                     format!(
@@ -104,6 +104,9 @@ impl AppState {
                 )
             })?),
         };
+        let http = HttpSource::new(settings.http_source.clone(), &metrics.registry)
+            .map_err(|e| io_error("metrics", e))?;
+        let source = Source::new(store, http);
         let store: Arc<dyn SlotStore> = match (&settings.cache.store, &settings.s3) {
             (
                 CacheStoreChoice::S3 {

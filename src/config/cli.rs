@@ -231,4 +231,47 @@ pub struct Cli {
         default_value = "32MiB"
     )]
     pub intermediate_cache_bytes: String,
+
+    // HTTP(S) origins (src/source/http/)
+    /// Sources that may be fetched: comma-separated URL prefixes, `*` matching any run of
+    /// characters but `/` (e.g. `https://img.example.org/,https://*.cdn.example.net/`);
+    /// empty refuses every HTTP source.
+    #[arg(long, env = "VIGNETTE_ALLOWED_SOURCES", default_value = "")]
+    pub allowed_sources: String,
+
+    /// Allow HTTP origins on loopback addresses (127.0.0.0/8, ::1, localhost).
+    #[arg(long, env = "VIGNETTE_ALLOW_LOOPBACK_SOURCES", default_value = "false")]
+    pub allow_loopback_sources: String,
+
+    /// Allow HTTP origins on private addresses (RFC 1918, CGNAT 100.64/10, IPv6 ULA).
+    #[arg(long, env = "VIGNETTE_ALLOW_PRIVATE_SOURCES", default_value = "false")]
+    pub allow_private_sources: String,
+
+    /// Bound on one whole fetch from an HTTP origin (redirects and body included), in ms.
+    #[arg(long, env = "VIGNETTE_HTTP_SOURCE_TIMEOUT_MS", default_value = "5000")]
+    pub http_source_timeout_ms: String,
+
+    /// Bound on opening a connection to an HTTP origin, in ms.
+    #[arg(
+        long,
+        env = "VIGNETTE_HTTP_SOURCE_CONNECT_TIMEOUT_MS",
+        default_value = "1000"
+    )]
+    pub http_source_connect_timeout_ms: String,
+
+    /// Redirects followed from an HTTP origin, each checked like the first URL.
+    #[arg(long, env = "VIGNETTE_HTTP_SOURCE_MAX_REDIRECTS", default_value = "3")]
+    pub http_source_max_redirects: String,
+
+    /// Memory for recent originals from HTTP origins (0 turns it off).
+    #[arg(long, env = "VIGNETTE_SOURCE_CACHE_BYTES", default_value = "64MiB")]
+    pub source_cache_bytes: String,
+
+    /// Memory for source bytes being downloaded at once; more downloads wait.
+    #[arg(
+        long,
+        env = "VIGNETTE_SOURCE_FETCH_BUDGET_BYTES",
+        default_value = "256MiB"
+    )]
+    pub source_fetch_budget_bytes: String,
 }

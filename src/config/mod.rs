@@ -6,6 +6,7 @@
 mod check;
 mod cli;
 mod dialect;
+mod http_source;
 mod storage;
 mod validate;
 
@@ -16,6 +17,7 @@ use crate::cache::CacheSettings;
 use crate::pool::QueueParams;
 use crate::render::{EncodeSettings, Limits};
 use crate::s3::S3Settings;
+use crate::source::http::HttpSourceSettings;
 use crate::source::s3::S3SourceSettings;
 use clap::Parser;
 use std::net::SocketAddr;
@@ -84,6 +86,8 @@ pub struct Settings {
     // Performance settings
     /// Bytes of decoded sources kept by the intermediate cache (0: off).
     pub intermediate_cache_bytes: usize,
+    /// HTTP(S) origins: allowlist, address rules, bounds, source cache.
+    pub http_source: HttpSourceSettings,
 }
 
 /// The configured image source.

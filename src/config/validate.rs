@@ -227,6 +227,7 @@ impl Cli {
                 "VIGNETTE_INTERMEDIATE_CACHE_BYTES"
             )
             .bytes(0, 1 << 40)? as usize,
+            http_source: self.validate_http_source()?,
         })
     }
 }

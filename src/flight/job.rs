@@ -68,6 +68,9 @@ pub struct RenderJob {
     version: Option<String>,
     /// The source, being read ahead of the job's turn ([`Job::warm`]).
     ahead: Mutex<Option<ReadAhead>>,
+    /// The source's bytes, fetched before the job was queued (HTTP origins: workers never
+    /// wait on the network).
+    prefetched: Option<Bytes>,
 }
 
 impl RenderJob {
@@ -86,6 +89,7 @@ impl RenderJob {
             flight: Some(flight),
             version: None,
             ahead: Mutex::default(),
+            prefetched: None,
         }
     }
 
@@ -104,6 +108,7 @@ impl RenderJob {
             flight: None,
             version: None,
             ahead: Mutex::default(),
+            prefetched: None,
         }
     }
 
@@ -111,6 +116,12 @@ impl RenderJob {
     /// fill the intermediate cache. Without it every render reads and decodes the source.
     pub fn with_source_version(mut self, version: impl Into<String>) -> Self {
         self.version = Some(version.into());
+        self
+    }
+
+    /// Hands the job its source's bytes, fetched on the async side.
+    pub fn with_bytes(mut self, bytes: Bytes) -> Self {
+        self.prefetched = Some(bytes);
         self
     }
 
@@ -144,8 +155,9 @@ impl RenderJob {
             .0
             .map(|at| at.saturating_duration_since(Instant::now()))
             .unwrap_or(Duration::MAX);
-        let (bytes, held) = match self.take_ahead() {
-            Some(ahead) => {
+        let (bytes, held) = match (&self.prefetched, self.take_ahead()) {
+            (Some(bytes), _) => Ok(Ok((bytes.clone(), ctx.sources.hold()))),
+            (None, Some(ahead)) => {
                 ctx.metrics.source_reads_ahead.inc();
                 let read = async {
                     ahead
@@ -155,7 +167,7 @@ impl RenderJob {
                 ctx.runtime
                     .block_on(async { tokio::time::timeout(remaining, read).await })
             }
-            None => {
+            (None, None) => {
                 let held = ctx.sources.hold();
                 let read = ctx
                     .source
@@ -247,6 +259,7 @@ impl Job for RenderJob {
     fn warm(&self) {
         let ctx = &self.ctx;
         if !self.wanted()
+            || self.prefetched.is_some()
             || self
                 .source_key()
                 .is_some_and(|k| ctx.intermediates.contains(&k))

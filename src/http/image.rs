@@ -9,6 +9,7 @@ use crate::flight::job::RenderJob;
 use crate::flight::{Joined, Waiter};
 use crate::pool::{RejectReason, Rejection};
 use crate::render::Rendered;
+use crate::source::Source;
 use crate::state::AppState;
 use crate::variant::key::VariantKey;
 use crate::variant::{Format, SourceRef, Variant};
@@ -43,8 +44,9 @@ pub(super) async fn serve(
             variant.format_quality.clear();
         }
     }
-    let key = VariantKey::new(&source, &meta.version, &variant, &state.fingerprint);
-    let answer = Answer {
+    let mut version = meta.version;
+    let mut key = VariantKey::new(&source, &version, &variant, &state.fingerprint);
+    let mut answer = Answer {
         etag: format!("\"{}\"", key.to_hex()),
         negotiated: negotiate,
         delivery,
@@ -59,7 +61,37 @@ pub(super) async fn serve(
     if let Some(hit) = state.cache.get(&key).await {
         return answer.image(state, hit.bytes, hit.format, "hit");
     }
-    let waiter = match admit(state, source, variant, key, &meta.version) {
+    let mut prefetched = None;
+    let follower = if Source::is_remote(&source) {
+        state.flights.follow(&key)
+    } else {
+        None
+    };
+    if Source::is_remote(&source) && follower.is_none() {
+        // Remote bytes are fetched here, on the async side, before any job exists; not
+        // while shedding (the refusal must stay cheap).
+        if let Some(rejection) = state.pool.refuse_if_shedding() {
+            return answer.vary(AppError::Rejected(rejection).into_response());
+        }
+        let max = state.settings.limits.max_source_bytes;
+        match state.source.fetch(&source, max).await {
+            Ok((bytes, fetched_version)) => {
+                if let Some(v) = fetched_version.filter(|v| *v != version) {
+                    // The origin changed since its version was asked: render what it has.
+                    version = v;
+                    key = VariantKey::new(&source, &version, &variant, &state.fingerprint);
+                    answer.etag = format!("\"{}\"", key.to_hex());
+                }
+                prefetched = Some(bytes);
+            }
+            Err(e) => return answer.vary(AppError::from(e).into_response()),
+        }
+    }
+    let admitted = match follower {
+        Some(waiter) => Ok(waiter),
+        None => admit(state, source, variant, key, &version, prefetched),
+    };
+    let waiter = match admitted {
         Ok(waiter) => waiter,
         Err(rejection) => return answer.vary(AppError::Rejected(rejection).into_response()),
     };
@@ -83,6 +115,7 @@ fn admit(
     spec: Variant,
     key: VariantKey,
     version: &str,
+    prefetched: Option<Bytes>,
 ) -> Result<Waiter, Rejection> {
     if let Some(waiter) = state.flights.follow(&key) {
         state.metrics.coalesced.inc();
@@ -98,13 +131,16 @@ fn admit(
             Ok(waiter)
         }
         Joined::Leader(flight, waiter) => {
-            let job = RenderJob::interactive(
+            let mut job = RenderJob::interactive(
                 state.render.clone(),
                 identifier.clone(),
                 spec.clone(),
                 flight,
             )
             .with_source_version(version);
+            if let Some(bytes) = prefetched {
+                job = job.with_bytes(bytes);
+            }
             match state.pool.try_submit(Box::new(job)) {
                 Ok(()) => Ok(waiter),
                 Err((job, rejection)) => {
@@ -120,7 +156,9 @@ fn admit(
     }
 }
 
-/// Queues a refused miss for rendering into the cache when the workers are idle.
+/// Queues a refused miss for rendering into the cache when the workers are idle. Not for
+/// remote sources: a hydration job would have to fetch on a worker, or keep the bytes for
+/// hours.
 fn hydrate(state: &AppState, identifier: SourceRef, spec: Variant, key: VariantKey, version: &str) {
     let job = RenderJob::hydration(state.render.clone(), identifier, spec, key)
         .with_source_version(version);

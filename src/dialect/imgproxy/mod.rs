@@ -235,7 +235,11 @@ fn source_ref(url: &str) -> Result<SourceRef, DialectError> {
     }
     let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
-        return Ok(SourceRef::Http(url.to_owned()));
+        // Normalised as the WHATWG parser writes it, so that spellings of one URL share
+        // a cache entry; the HTTP source checks the host again before any connection.
+        let parsed =
+            url::Url::parse(url).map_err(|_| malformed("the source URL is not a valid URL"))?;
+        return Ok(SourceRef::Http(parsed.to_string()));
     }
     Err(malformed(
         "the source must be local:///…, s3://bucket/key, http:// or https://",

@@ -1,0 +1,178 @@
+//! HTTP(S) origins through the whole request path: imgproxy URLs naming `http://` sources
+//! on a real origin started by the test on loopback (it counts what it receives). Widths
+//! of one source share one download, refused addresses are never contacted, the origin's
+//! failures map to short, fixed answers.
+
+mod common;
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use common::fixtures::{self, decode};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use vignette::source::http::AllowedSources;
+
+#[derive(Clone, Default)]
+struct Origin {
+    hits: Arc<Mutex<HashMap<String, usize>>>,
+    jpeg: Arc<Vec<u8>>,
+}
+
+impl Origin {
+    fn hits(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+
+    fn total(&self) -> usize {
+        self.hits.lock().unwrap().values().sum()
+    }
+}
+
+async fn serve(
+    axum::extract::State(origin): axum::extract::State<Origin>,
+    uri: axum::http::Uri,
+) -> Response {
+    let path = uri.path().to_owned();
+    *origin.hits.lock().unwrap().entry(path.clone()).or_default() += 1;
+    match path.as_str() {
+        "/grid.jpg" => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::ETAG, "\"g1\""),
+            ],
+            origin.jpeg.to_vec(),
+        )
+            .into_response(),
+        "/page.html" => (
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html>secret internal page</html>",
+        )
+            .into_response(),
+        "/boom" => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "stack trace: db at 10.0.0.7",
+        )
+            .into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn origin() -> (Origin, SocketAddr) {
+    let dir = tempfile::tempdir().unwrap();
+    fixtures::write_all(dir.path());
+    let origin = Origin {
+        jpeg: Arc::new(std::fs::read(dir.path().join("grid.jpg")).unwrap()),
+        ..Origin::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new()
+        .fallback(serve)
+        .with_state(origin.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (origin, addr)
+}
+
+async fn vignette(addr: SocketAddr, allow_loopback: bool) -> common::Server {
+    common::start_with(fixtures::write_all, |s| {
+        s.http_source.allowed_sources =
+            AllowedSources::parse(&format!("http://{addr}/,http://localhost:{}/", addr.port()))
+                .unwrap();
+        s.http_source.allow_loopback = allow_loopback;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn widths_of_one_origin_image_share_one_download() {
+    let (origin, addr) = origin().await;
+    let server = vignette(addr, true).await;
+    let widths = [100u32, 200, 300, 400, 500, 600, 700, 800];
+    let requests = widths.map(|w| {
+        let url = format!(
+            "{}/insecure/w:{w}/f:jpg/plain/http://{addr}/grid.jpg",
+            server.base
+        );
+        let client = server.client.clone();
+        tokio::spawn(async move {
+            let resp = client.get(url).send().await.unwrap();
+            (resp.status().as_u16(), resp.bytes().await.unwrap())
+        })
+    });
+    for (w, req) in widths.iter().zip(requests) {
+        let (status, body) = req.await.unwrap();
+        assert_eq!(status, 200);
+        assert_eq!(decode(&body).width, *w);
+    }
+    assert_eq!(origin.hits("/grid.jpg"), 1, "one GET for eight widths");
+    // Negotiated, and in both source encodings: still no new download.
+    let b64 = {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("http://{addr}/grid.jpg"))
+    };
+    let resp = server
+        .client
+        .get(format!("{}/insecure/w:50/{b64}", server.base))
+        .header("accept", "image/webp")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["vary"], "Accept");
+    assert_eq!(fixtures::magic(&resp.bytes().await.unwrap()), "webp");
+    assert_eq!(origin.hits("/grid.jpg"), 1);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn origin_failures_are_short_fixed_answers() {
+    let (origin, addr) = origin().await;
+    let server = vignette(addr, true).await;
+    for (path, status) in [("/missing.jpg", 404), ("/page.html", 415), ("/boom", 502)] {
+        let resp = server
+            .get(&format!("/insecure/w:10/plain/http://{addr}{path}"))
+            .await;
+        assert_eq!(resp.status().as_u16(), status, "{path}");
+        let body = resp.text().await.unwrap();
+        assert!(
+            !body.contains("secret") && !body.contains("10.0.0.7"),
+            "{body}"
+        );
+    }
+    // Outside the allowlist: refused before any connection.
+    let resp = server
+        .get("/insecure/w:10/plain/http://127.0.0.1:9/grid.jpg")
+        .await;
+    assert_eq!(resp.status(), 403);
+    assert_eq!(origin.total(), 3);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_defaults_never_contact_a_loopback_origin() {
+    let (origin, addr) = origin().await;
+    // The origin is allowlisted, but loopback addresses are not allowed.
+    let server = vignette(addr, false).await;
+    let port = addr.port();
+    for host in [
+        "127.0.0.1".to_owned(),
+        "localhost".into(),
+        "[::1]".into(),
+        "127.1".into(),
+        "2130706433".into(),
+        "0x7f000001".into(),
+        "0177.0.0.1".into(),
+        "[::ffff:127.0.0.1]".into(),
+        "127.0.0.2".into(),
+    ] {
+        let resp = server
+            .get(&format!(
+                "/insecure/w:10/plain/http://{host}:{port}/grid.jpg"
+            ))
+            .await;
+        assert_eq!(resp.status(), 403, "{host}");
+    }
+    assert_eq!(origin.total(), 0, "the origin saw no request");
+    server.stop().await;
+}
