@@ -410,7 +410,7 @@ impl Options {
                 self.quality = quality(name, first())?;
             }
             "format_quality" | "fq" => {
-                if args.is_empty() || args.len() % 2 != 0 {
+                if args.is_empty() || !args.len().is_multiple_of(2) {
                     return Err(bad(name, args));
                 }
                 for pair in args.chunks(2) {
@@ -504,7 +504,7 @@ impl Options {
     /// (`None`: negotiated or the source's, decided by the caller).
     pub(super) fn into_variant(self, format: OutputFormat) -> Result<Variant, VariantError> {
         let m = self.metadata;
-        if !m.strip || !m.strip_colour_profile || (m.strip && m.keep_copyright) {
+        if !m.strip || !m.strip_colour_profile || m.keep_copyright {
             // vignette writes pixels only, in sRGB: keeping metadata, the copyright notice
             // or the colour profile is not done (yet), and never silently ignored.
             return Err(VariantError::Malformed(

@@ -140,7 +140,7 @@ mod tests {
         let out = sharpen(src.clone(), 1.0);
         // Dark side of the edge darker, light side lighter, within libvips' caps.
         let (dark, light) = (out.pixel(9, 1)[0], out.pixel(10, 1)[0]);
-        assert!(dark < 80 && dark >= 80 - 51, "{dark}");
+        assert!((80 - 51..80).contains(&dark), "{dark}");
         assert!(light > 160 && light <= 160 + 26, "{light}");
         // Far from the edge nothing moves.
         assert_eq!(out.pixel(2, 1)[0], 80);
