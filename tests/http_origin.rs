@@ -176,3 +176,23 @@ async fn the_defaults_never_contact_a_loopback_origin() {
     assert_eq!(origin.total(), 0, "the origin saw no request");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_allowlist_restricts_local_sources_when_it_names_them() {
+    let server = common::start_with(fixtures::write_all, |s| {
+        s.http_source.allowed_sources = AllowedSources::parse("local:///sub/").unwrap();
+    })
+    .await;
+    let nested = server
+        .get("/_/w:10/f:png/plain/local:///sub/nested.png")
+        .await;
+    assert_eq!(nested.status(), 200);
+    let grid = server.get("/_/w:10/f:png/plain/local:///grid.png").await;
+    assert_eq!(grid.status(), 403);
+    // IIIF identifiers are local references too.
+    let (status, _, _) = server.iiif("grid.png/full/10,/0/default.png").await;
+    assert_eq!(status, 403);
+    let (status, _, _) = server.iiif("sub%2Fnested.png/full/10,/0/default.png").await;
+    assert_eq!(status, 200);
+    server.stop().await;
+}

@@ -273,6 +273,11 @@ async fn urls_from_imgproxy_node_render_as_imgproxy_documents() {
         ),
         case(
             grid,
+            json!({"strip_metadata": 0, "keep_copyright": 1, "strip_color_profile": 0, "width": 50, "f": "jpg"}),
+            ok("jpg", 50, 30),
+        ),
+        case(
+            grid,
             json!({"quality": 10, "width": 500, "f": "jpg"}),
             ok("jpg", 500, 300),
         ),
@@ -643,5 +648,107 @@ async fn format_negotiation_answers_each_browser() {
     .await;
     assert_eq!(magic(&body), "png");
     assert!(h.get("vary").is_none());
+    server.stop().await;
+}
+
+/// A TIFF block (big-endian) with an orientation of 6 and ASCII artist and copyright.
+fn tiff_with_notices() -> Vec<u8> {
+    let artist = b"Ann Example\0";
+    let copyright = b"(c) 2026 Ann Example\0";
+    let mut t = b"MM\0*".to_vec();
+    t.extend_from_slice(&8u32.to_be_bytes());
+    t.extend_from_slice(&3u16.to_be_bytes());
+    let data_at = 8 + 2 + 3 * 12 + 4;
+    // Orientation (SHORT 6), Artist, Copyright (ASCII, stored after the IFD).
+    t.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]);
+    t.extend_from_slice(&[0x01, 0x3B, 0, 2]);
+    t.extend_from_slice(&(artist.len() as u32).to_be_bytes());
+    t.extend_from_slice(&(data_at as u32).to_be_bytes());
+    t.extend_from_slice(&[0x82, 0x98, 0, 2]);
+    t.extend_from_slice(&(copyright.len() as u32).to_be_bytes());
+    t.extend_from_slice(&((data_at + artist.len()) as u32).to_be_bytes());
+    t.extend_from_slice(&0u32.to_be_bytes());
+    t.extend_from_slice(artist);
+    t.extend_from_slice(copyright);
+    t
+}
+
+/// `jpeg` with an APP1 EXIF segment holding `tiff` right after SOI.
+fn with_exif(jpeg: &[u8], tiff: &[u8]) -> Vec<u8> {
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((tiff.len() + 8) as u16).to_be_bytes());
+    out.extend_from_slice(b"Exif\0\0");
+    out.extend_from_slice(tiff);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn metadata_is_stripped_unless_asked_and_kept_where_asked() {
+    let server = server().await;
+    let dir = server.dir.as_ref().unwrap().path().to_owned();
+    let grid = std::fs::read(dir.join("grid.jpg")).unwrap();
+    std::fs::write(
+        dir.join("signed.jpg"),
+        with_exif(&grid, &tiff_with_notices()),
+    )
+    .unwrap();
+    let src = "local:///signed.jpg";
+    // Default: nothing survives, the orientation is applied.
+    let (_, _, plain) = fetch(&server, src, json!({"width": 120, "f": "jpg"})).await;
+    assert!(!contains(&plain, b"Exif\0\0") && !contains(&plain, b"Ann Example"));
+    assert_eq!((decode(&plain).width, decode(&plain).height), (120, 200));
+    // strip_metadata:0 keeps the EXIF, made upright: orientation 1 (big-endian SHORT).
+    for format in ["jpg", "png", "webp", "avif"] {
+        let (code, _, kept) = fetch(
+            &server,
+            src,
+            json!({"width": 120, "f": format, "strip_metadata": 0}),
+        )
+        .await;
+        assert_eq!(code, 200, "{format}");
+        assert!(contains(&kept, b"(c) 2026 Ann Example"), "{format}");
+        assert!(
+            contains(&kept, &[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 1]),
+            "{format}"
+        );
+        assert_eq!(decode(&kept).width, 120, "{format}");
+    }
+    // keep_copyright:1 keeps the notices only.
+    let (_, _, notices) = fetch(
+        &server,
+        src,
+        json!({"width": 120, "f": "jpg", "keep_copyright": 1}),
+    )
+    .await;
+    assert!(contains(&notices, b"(c) 2026 Ann Example") && contains(&notices, b"Ann Example\0"));
+    assert!(!contains(&notices, &[0x01, 0x12, 0, 3]));
+    // strip_color_profile:0 keeps an Adobe RGB profile and leaves the pixels in its space.
+    let adobe = "local:///adobergb-1280x800.jpg";
+    let (_, _, converted) = fetch(&server, adobe, json!({"width": 64, "f": "png"})).await;
+    let (_, _, profiled) = fetch(
+        &server,
+        adobe,
+        json!({"width": 64, "f": "png", "strip_color_profile": 0}),
+    )
+    .await;
+    assert!(!contains(&converted, b"iCCP"));
+    assert!(contains(&profiled, b"iCCP"));
+    assert_ne!(decode(&converted).rgba, decode(&profiled).rgba);
+    for format in ["jpg", "webp"] {
+        let (_, _, body) = fetch(&server, adobe, json!({"width": 64, "f": format, "scp": 0})).await;
+        let marker: &[u8] = if format == "jpg" {
+            b"ICC_PROFILE\0"
+        } else {
+            b"ICCP"
+        };
+        assert!(contains(&body, marker), "{format}");
+        assert_eq!(decode(&body).width, 64);
+    }
     server.stop().await;
 }

@@ -1,50 +1,102 @@
-//! Reads the one EXIF field the renderer needs, the orientation (tag 0x0112 of IFD0), from a
-//! TIFF structure. A dedicated reader of a few dozen lines instead of a general EXIF crate:
+//! Reads the few EXIF fields the renderer needs from a TIFF structure: the orientation (tag
+//! 0x0112 of IFD0), and, for requests that keep metadata, where to reset it and the artist
+//! and copyright notices. A dedicated reader of a few dozen lines instead of a general EXIF crate:
 //! it allocates nothing and every offset it follows is bounds-checked.
 
 /// The orientation tag.
 const ORIENTATION: u16 = 0x0112;
+/// The artist tag of IFD0 (ASCII).
+pub(crate) const ARTIST: u16 = 0x013B;
+/// The copyright tag of IFD0 (ASCII).
+pub(crate) const COPYRIGHT: u16 = 0x8298;
 
-/// Returns the orientation stored in `tiff` (the payload of a JPEG APP1 segment after its
-/// `Exif\0\0` prefix), or `None` if it is absent or the structure is broken.
-pub(crate) fn orientation(tiff: &[u8]) -> Option<u32> {
-    let big_endian = match tiff.get(0..4)? {
-        b"MM\0*" => true,
-        b"II*\0" => false,
-        _ => return None,
-    };
-    let u16_at = |at: usize| -> Option<u16> {
-        let b: [u8; 2] = tiff.get(at..at.checked_add(2)?)?.try_into().ok()?;
-        Some(if big_endian {
+/// A TIFF block's byte order and first directory (IFD0), read without allocating.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tiff<'a> {
+    data: &'a [u8],
+    big_endian: bool,
+    ifd0: usize,
+}
+
+impl<'a> Tiff<'a> {
+    /// The block, when it starts with a TIFF header whose IFD0 lies inside it.
+    pub(crate) fn parse(data: &'a [u8]) -> Option<Tiff<'a>> {
+        let big_endian = match data.get(0..4)? {
+            b"MM\0*" => true,
+            b"II*\0" => false,
+            _ => return None,
+        };
+        let mut t = Tiff {
+            data,
+            big_endian,
+            ifd0: 0,
+        };
+        t.ifd0 = t.u32_at(4)? as usize;
+        t.u16_at(t.ifd0)?;
+        Some(t)
+    }
+
+    fn u16_at(&self, at: usize) -> Option<u16> {
+        let b: [u8; 2] = self.data.get(at..at.checked_add(2)?)?.try_into().ok()?;
+        Some(if self.big_endian {
             u16::from_be_bytes(b)
         } else {
             u16::from_le_bytes(b)
         })
-    };
-    let u32_at = |at: usize| -> Option<u32> {
-        let b: [u8; 4] = tiff.get(at..at.checked_add(4)?)?.try_into().ok()?;
-        Some(if big_endian {
+    }
+
+    fn u32_at(&self, at: usize) -> Option<u32> {
+        let b: [u8; 4] = self.data.get(at..at.checked_add(4)?)?.try_into().ok()?;
+        Some(if self.big_endian {
             u32::from_be_bytes(b)
         } else {
             u32::from_le_bytes(b)
         })
-    };
-    let ifd0 = u32_at(4)? as usize;
-    let count = u16_at(ifd0)? as usize;
-    for i in 0..count {
-        let entry = ifd0.checked_add(2)?.checked_add(i.checked_mul(12)?)?;
-        if u16_at(entry)? != ORIENTATION {
-            continue;
-        }
-        // Type SHORT (3), one value, stored in the first two bytes of the value field.
-        let kind = u16_at(entry + 2)?;
-        return match kind {
-            3 => u16_at(entry + 8).map(u32::from),
-            4 => u32_at(entry + 8),
-            _ => None,
-        };
     }
-    None
+
+    /// The offset of IFD0's entry for `tag` (12 bytes: tag, type, count, value).
+    fn entry(&self, tag: u16) -> Option<usize> {
+        let count = self.u16_at(self.ifd0)? as usize;
+        (0..count)
+            .map(|i| self.ifd0 + 2 + 12 * i)
+            .find(|&e| self.u16_at(e) == Some(tag))
+    }
+
+    /// Where the orientation's SHORT value is stored, to overwrite it.
+    pub(crate) fn orientation_value_at(&self) -> Option<usize> {
+        let e = self.entry(ORIENTATION)?;
+        (self.u16_at(e + 2)? == 3).then_some(e + 8)
+    }
+
+    /// An ASCII field of IFD0, with its terminating NUL.
+    pub(crate) fn ascii(&self, tag: u16) -> Option<Vec<u8>> {
+        let e = self.entry(tag)?;
+        if self.u16_at(e + 2)? != 2 {
+            return None;
+        }
+        let n = self.u32_at(e + 4)? as usize;
+        let at = if n <= 4 {
+            e + 8
+        } else {
+            self.u32_at(e + 8)? as usize
+        };
+        let mut v = self.data.get(at..at.checked_add(n)?)?.to_vec();
+        if v.last() != Some(&0) {
+            v.push(0);
+        }
+        Some(v)
+    }
+}
+
+/// The EXIF orientation (1–8 when valid) of a TIFF block.
+pub(crate) fn orientation(tiff: &[u8]) -> Option<u32> {
+    let t = Tiff::parse(tiff)?;
+    let e = t.entry(ORIENTATION)?;
+    match t.u16_at(e + 2)? {
+        3 => t.u16_at(e + 8).map(u32::from),
+        4 => t.u32_at(e + 8),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -56,12 +56,19 @@ pub(crate) struct Intermediate {
     pub(crate) header: Header,
     pub(crate) decoded: Decoded,
     pub(crate) shrink: u32,
+    /// The source's EXIF block, for requests that keep metadata.
+    pub(crate) exif: Option<Vec<u8>>,
 }
 
 impl Intermediate {
     /// Wraps a decode that was asked for `shrink`; decoders that cannot shrink (or a
     /// lossless JPEG) return full size, which the dimensions reveal.
-    pub(crate) fn new(header: Header, decoded: Decoded, shrink: u32) -> Intermediate {
+    pub(crate) fn new(
+        header: Header,
+        decoded: Decoded,
+        shrink: u32,
+        exif: Option<Vec<u8>>,
+    ) -> Intermediate {
         let r = &decoded.raster;
         let at = |s: u32| (header.width.div_ceil(s), header.height.div_ceil(s));
         let shrink = if (r.width(), r.height()) == at(shrink) {
@@ -73,6 +80,7 @@ impl Intermediate {
             header,
             decoded,
             shrink,
+            exif,
         }
     }
 
@@ -314,7 +322,7 @@ mod tests {
             icc: None,
             cmyk_inverted: false,
         };
-        Arc::new(Intermediate::new(header(w, h), decoded, shrink))
+        Arc::new(Intermediate::new(header(w, h), decoded, shrink, None))
     }
 
     #[test]
@@ -397,7 +405,10 @@ mod tests {
             icc: None,
             cmyk_inverted: false,
         };
-        assert_eq!(Intermediate::new(header(64, 48), decoded, 8).shrink, 1);
+        assert_eq!(
+            Intermediate::new(header(64, 48), decoded, 8, None).shrink,
+            1
+        );
         assert_eq!(inter(65, 47, 8).shrink, 8);
     }
 }

@@ -155,13 +155,22 @@ pub(crate) enum Pixels<'a> {
     Rgba(&'a [u8]),
 }
 
+/// Metadata written into the file: an EXIF (TIFF) block and an ICC profile.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Metadata<'a> {
+    /// EXIF, without the `Exif\0\0` prefix.
+    pub(crate) exif: Option<&'a [u8]>,
+    /// ICC profile of the pixels.
+    pub(crate) icc: Option<&'a [u8]>,
+}
+
 /// Encodes one still image with libaom: `quality` 0–100, `speed` 0–10, one thread.
 pub(crate) fn encode(
     width: u32,
     height: u32,
     pixels: Pixels<'_>,
-    quality: u8,
-    speed: u8,
+    (quality, speed): (u8, u8),
+    metadata: Metadata<'_>,
 ) -> Result<Vec<u8>, AvifError> {
     let (data, channels, format, rgb_format, planes) = match pixels {
         Pixels::Gray(d) => (
@@ -232,6 +241,20 @@ pub(crate) fn encode(
         // SAFETY: `data` holds rowBytes × height bytes and outlives the call.
         check(unsafe { sys::avifImageRGBToYUV(image.0, &rgb) }, "convert")?;
     }
+    if let Some(exif) = metadata.exif {
+        // SAFETY: image.0 is valid; libavif copies `exif.len()` bytes from the slice.
+        check(
+            unsafe { sys::avifImageSetMetadataExif(image.0, exif.as_ptr(), exif.len()) },
+            "exif",
+        )?;
+    }
+    if let Some(icc) = metadata.icc {
+        // SAFETY: image.0 is valid; libavif copies `icc.len()` bytes from the slice.
+        check(
+            unsafe { sys::avifImageSetProfileICC(image.0, icc.as_ptr(), icc.len()) },
+            "icc",
+        )?;
+    }
     // SAFETY: returns an owned encoder or null.
     let encoder = Encoder(unsafe { sys::avifEncoderCreate() });
     if encoder.0.is_null() {
@@ -276,7 +299,7 @@ mod tests {
                 });
             }
         }
-        let bytes = encode(w, h, Pixels::Rgba(&px), 80, 10).unwrap();
+        let bytes = encode(w, h, Pixels::Rgba(&px), (80, 10), Metadata::default()).unwrap();
         let back = decode(&bytes, 1 << 20, 1 << 14).unwrap();
         assert_eq!((back.width, back.height, back.has_alpha), (w, h, true));
         let at = |x: usize, y: usize| &back.pixels[(y * w as usize + x) * 4..][..4];
@@ -290,7 +313,7 @@ mod tests {
         let px: Vec<u8> = (0..64 * 8)
             .map(|i| if i % 64 < 32 { 0 } else { 255 })
             .collect();
-        let bytes = encode(64, 8, Pixels::Gray(&px), 90, 10).unwrap();
+        let bytes = encode(64, 8, Pixels::Gray(&px), (90, 10), Metadata::default()).unwrap();
         let back = decode(&bytes, 1 << 20, 1 << 14).unwrap();
         assert!(!back.has_alpha);
         let p = &back.pixels[(4 * 64 + 2) * 3..][..3];
@@ -302,7 +325,7 @@ mod tests {
     #[test]
     fn limits_refuse_before_decoding() {
         let px = vec![128u8; 64 * 64 * 3];
-        let bytes = encode(64, 64, Pixels::Rgb(&px), 50, 10).unwrap();
+        let bytes = encode(64, 64, Pixels::Rgb(&px), (50, 10), Metadata::default()).unwrap();
         assert!(decode(&bytes, 64 * 64 - 1, 1 << 14).is_err());
         assert!(decode(&bytes, 1 << 20, 63).is_err());
         assert!(decode(&bytes[..bytes.len() / 2], 1 << 20, 1 << 14).is_err());
@@ -311,7 +334,7 @@ mod tests {
 
     #[test]
     fn mismatched_buffers_are_refused() {
-        assert!(encode(4, 4, Pixels::Rgb(&[0; 47]), 50, 10).is_err());
-        assert!(encode(0, 4, Pixels::Gray(&[]), 50, 10).is_err());
+        assert!(encode(4, 4, Pixels::Rgb(&[0; 47]), (50, 10), Metadata::default()).is_err());
+        assert!(encode(0, 4, Pixels::Gray(&[]), (50, 10), Metadata::default()).is_err());
     }
 }

@@ -24,6 +24,7 @@ mod intermediate;
 mod libavif;
 mod libwebp;
 mod malloc;
+mod metadata;
 mod orientation;
 mod pipeline;
 mod quality;
@@ -33,6 +34,7 @@ mod rotate;
 mod sniff;
 #[doc(hidden)]
 pub mod stages;
+mod webp_container;
 
 use crate::variant::{Format, PlanLimits, Variant, VariantError};
 use std::time::Instant;

@@ -11,9 +11,10 @@ use super::effects::{blur, pixelate, sharpen, smart, trim};
 use super::encode;
 use super::header::{self, Header, HeaderError};
 use super::intermediate::{Intermediate, IntermediateCache, SourceKey};
+use super::metadata::{self, Kept};
 use super::orientation::Orientation;
 use super::quality;
-use super::raster::Raster;
+use super::raster::{Layout, Raster};
 use super::resize::{self, CropBox};
 use super::rotate::{self, Background};
 use super::sniff::{self, Sniffed};
@@ -83,6 +84,7 @@ struct Target {
     /// Where the (trimmed) image the plan refers to starts in the stored image.
     offset: (u32, u32),
     filters: crate::variant::Filters,
+    metadata: crate::variant::Metadata,
 }
 
 /// The format of `source` as an output format, when vignette writes it.
@@ -135,6 +137,7 @@ fn target(header: &Header, variant: &Variant, limits: &Limits) -> Result<Target,
         ),
         offset: (0, 0),
         filters: variant.filters,
+        metadata: variant.metadata,
         plan,
         region,
         tw,
@@ -235,7 +238,8 @@ pub(crate) fn prepare(
     }
     let decoded = decode::decode(bytes, &header, shrink, limits.max_source_pixels)?;
     deadline.check("decode")?;
-    let intermediate = Arc::new(Intermediate::new(header, decoded, shrink));
+    let exif = metadata::exif_of(bytes, header.format);
+    let intermediate = Arc::new(Intermediate::new(header, decoded, shrink, exif));
     if let Some((cache, key)) = keep {
         cache.insert(key, intermediate.clone());
     }
@@ -284,7 +288,8 @@ fn prepare_trimmed(
             height,
         })));
     }
-    let intermediate = Arc::new(Intermediate::new(header, decoded, 1));
+    let exif = metadata::exif_of(bytes, header.format);
+    let intermediate = Arc::new(Intermediate::new(header, decoded, 1, exif));
     Ok(Prepared(Stage::Decoded {
         intermediate,
         target: t,
@@ -329,8 +334,12 @@ fn finish(
     deadline: &Deadline,
 ) -> Result<Rendered, RenderError> {
     let Intermediate {
-        header, decoded, ..
+        header,
+        decoded,
+        exif,
+        ..
     } = &*intermediate;
+    let kept = kept(t, decoded, exif.as_deref());
     let finer = t.shrink / intermediate.shrink;
     let reduced;
     let raster = if finer > 1 {
@@ -345,7 +354,14 @@ fn finish(
     if t.smart_region {
         region = smart_region(raster, header, region);
     }
-    let raster = scale_to_srgb(raster, decoded, header, region, t.tw, t.th)?;
+    let raster = scale_to_srgb(
+        raster,
+        decoded,
+        header,
+        region,
+        (t.tw, t.th),
+        kept.icc.is_none(),
+    )?;
     let source_format = header.format;
     drop(intermediate);
     deadline.check("resize")?;
@@ -394,13 +410,34 @@ fn finish(
     deadline.check("transform")?;
 
     let (width, height) = (raster.width(), raster.height());
-    let bytes = encode::encode_within(raster, format, settings, t.quality, t.max_bytes)?;
+    let bytes = encode::encode_within(raster, format, settings, (t.quality, t.max_bytes), &kept)?;
     Ok(Rendered {
         bytes,
         format,
         width,
         height,
     })
+}
+
+/// The metadata the request keeps: the EXIF block (upright) or its copyright alone, and
+/// the ICC profile of an RGB image (pixels then stay in its space; CMYK and grey are
+/// converted to sRGB whatever the request says).
+fn kept(t: &Target, decoded: &Decoded, exif: Option<&[u8]>) -> Kept {
+    let m = &t.metadata;
+    let exif = match exif {
+        Some(tiff) if !m.strip => Some(metadata::upright(tiff.to_vec())),
+        Some(tiff) if m.keep_copyright => metadata::copyright_only(tiff),
+        _ => None,
+    };
+    let rgb_profile = |icc: &&Vec<u8>| icc.get(16..20) == Some(b"RGB ");
+    let icc = match &decoded.icc {
+        Some(icc) if !m.strip_colour_profile && rgb_profile(&icc) => {
+            let rgb = matches!(decoded.raster.layout(), Layout::Rgb | Layout::Rgba);
+            rgb.then(|| icc.clone())
+        }
+        _ => None,
+    };
+    Kept { exif, icc }
 }
 
 /// The region of the same size, placed where the decoded pixels are most interesting
@@ -436,8 +473,8 @@ fn scale_to_srgb(
     decoded: &Decoded,
     header: &Header,
     region: Rect,
-    tw: u32,
-    th: u32,
+    (tw, th): (u32, u32),
+    convert: bool,
 ) -> Result<Raster, RenderError> {
     let cmyk_inverted = decoded.cmyk_inverted;
     // Shrink-on-load put the source on a coarser grid: map the region onto it.
@@ -452,7 +489,8 @@ fn scale_to_srgb(
         width: (region.w as f64 * fx).min(rw - left).max(1.0),
         height: (region.h as f64 * fy).min(rh - top).max(1.0),
     };
-    let icc = decoded.icc.as_deref();
+    // Without conversion (the profile is kept) the pixels stay in the source's space.
+    let icc = decoded.icc.as_deref().filter(|_| convert);
     if (tw as f64) * (th as f64) <= crop.area() {
         let scaled = resize::resize(raster, crop, tw, th)?;
         Ok(colour::to_srgb(scaled, icc, cmyk_inverted))

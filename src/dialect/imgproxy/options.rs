@@ -503,14 +503,6 @@ impl Options {
     /// The variant these options ask for; `format` is the format the URL names, if any
     /// (`None`: negotiated or the source's, decided by the caller).
     pub(super) fn into_variant(self, format: OutputFormat) -> Result<Variant, VariantError> {
-        let m = self.metadata;
-        if !m.strip || !m.strip_colour_profile || m.keep_copyright {
-            // vignette writes pixels only, in sRGB: keeping metadata, the copyright notice
-            // or the colour profile is not done (yet), and never silently ignored.
-            return Err(VariantError::Malformed(
-                "keeping metadata (strip_metadata:0, keep_copyright:1, strip_color_profile:0) is not supported by vignette".into(),
-            ));
-        }
         let mut v = Variant::new(format);
         v.orient = Orient {
             auto: self.auto_rotate,
@@ -563,6 +555,7 @@ impl Options {
             v.format_quality.clear();
         }
         v.max_bytes = Some(self.max_bytes).filter(|&b| b > 0);
+        v.metadata = self.metadata;
         v.passthrough = self.skip_processing;
         v.cachebuster = self.cachebuster;
         Ok(v)

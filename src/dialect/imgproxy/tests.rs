@@ -134,6 +134,19 @@ fn quality_and_format() {
 }
 
 #[test]
+fn metadata_options() {
+    let v = ok("/x/sm:0/kcr:1/scp:0/plain/local:///a.jpg").variant;
+    assert!(!v.metadata.strip && v.metadata.keep_copyright && !v.metadata.strip_colour_profile);
+    // vignette's default keeps nothing (imgproxy keeps the copyright by default).
+    let v = ok("/x/plain/local:///a.jpg").variant;
+    assert!(v.metadata.strip && !v.metadata.keep_copyright && v.metadata.strip_colour_profile);
+    assert_ne!(
+        ok("/x/kcr:1/plain/local:///a.jpg").variant.canonical(),
+        ok("/x/plain/local:///a.jpg").variant.canonical()
+    );
+}
+
+#[test]
 fn delivery_and_expiry() {
     let r = ok("/x/fn:bXkgZmlsZQ:1/att:1/exp:1900000000/plain/local:///a.jpg");
     assert_eq!(r.delivery.filename.as_deref(), Some("my file"));
@@ -172,8 +185,7 @@ fn refusals_name_the_problem() {
         ("/x/f:bmp/plain/local:///a.jpg", "bmp"),
         ("/x/el:maybe/plain/local:///a.jpg", "boolean"),
         ("/x/pr:nothere/plain/local:///a.jpg", "unknown preset"),
-        ("/x/sm:0/plain/local:///a.jpg", "metadata"),
-        ("/x/kcr:1/plain/local:///a.jpg", "metadata"),
+        ("/x/sm:2/plain/local:///a.jpg", "boolean"),
         ("/x/w:10/plain/local:///a.jpg@png@jpg", "several formats"),
         ("/x/w:10/plain/%zz", "percent-escape"),
         ("/x/w:10/!!!notbase64", "base64"),

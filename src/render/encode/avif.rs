@@ -5,9 +5,15 @@
 use super::failed;
 use crate::render::RenderError;
 use crate::render::libavif::{self, Pixels};
+use crate::render::metadata::Kept;
 use crate::render::raster::{Layout, Raster};
 
-pub(super) fn encode(raster: Raster, quality: u8, speed: u8) -> Result<Vec<u8>, RenderError> {
+pub(super) fn encode(
+    raster: Raster,
+    quality: u8,
+    speed: u8,
+    kept: &Kept,
+) -> Result<Vec<u8>, RenderError> {
     let raster = match raster.layout() {
         Layout::GrayAlpha => raster.into_rgb_family(),
         _ => raster,
@@ -21,5 +27,9 @@ pub(super) fn encode(raster: Raster, quality: u8, speed: u8) -> Result<Vec<u8>, 
             return Err(failed("avif", "unexpected channel layout"));
         }
     };
-    libavif::encode(w, h, pixels, quality, speed).map_err(|e| failed("avif", e))
+    let metadata = libavif::Metadata {
+        exif: kept.exif.as_deref(),
+        icc: kept.icc.as_deref(),
+    };
+    libavif::encode(w, h, pixels, (quality, speed), metadata).map_err(|e| failed("avif", e))
 }

@@ -8,6 +8,7 @@ mod jpeg;
 mod png;
 mod webp;
 
+use super::metadata::{Kept, embed};
 use super::raster::Raster;
 use super::{EncodeSettings, RenderError};
 use crate::variant::{Format, VariantError};
@@ -47,7 +48,12 @@ pub(crate) fn encode(
         Format::Jpeg => jpeg::encode(raster, settings.jpeg_quality, settings.jpeg_optimize),
         Format::Png => png::encode(&raster),
         Format::Webp => webp::encode(raster, settings.webp_quality, settings.webp_method),
-        Format::Avif => avif::encode(raster, settings.avif_quality, settings.avif_speed),
+        Format::Avif => avif::encode(
+            raster,
+            settings.avif_quality,
+            settings.avif_speed,
+            &Kept::default(),
+        ),
         Format::Gif => gif::encode(raster),
     }
 }
@@ -56,16 +62,30 @@ pub(crate) fn encode(
 /// lower qualities until the result fits (imgproxy's `max_bytes`: each step keeps a
 /// quarter, a half or three quarters of the quality depending on how far off the size
 /// is; it stops at quality 10). Lossless and palette formats ignore both.
+///
+/// `kept` metadata is written into the result (and counts in `max_bytes`).
 pub(crate) fn encode_within(
     raster: Raster,
     format: Format,
     settings: &EncodeSettings,
-    quality: Option<u8>,
-    max_bytes: Option<u64>,
+    (quality, max_bytes): (Option<u8>, Option<u64>),
+    kept: &Kept,
 ) -> Result<Vec<u8>, RenderError> {
+    let (w, h) = (raster.width(), raster.height());
+    let encode = |raster: Raster, settings: &EncodeSettings| -> Result<Vec<u8>, RenderError> {
+        if format == Format::Avif {
+            return avif::encode(raster, settings.avif_quality, settings.avif_speed, kept);
+        }
+        Ok(embed(
+            encode(raster, format, settings)?,
+            format,
+            kept,
+            (w, h),
+        ))
+    };
     let lossy = matches!(format, Format::Jpeg | Format::Webp | Format::Avif);
     if !lossy || (quality.is_none() && max_bytes.is_none()) {
-        return encode(raster, format, settings);
+        return encode(raster, settings);
     }
     let mut q = quality.map_or(
         match format {
@@ -76,10 +96,10 @@ pub(crate) fn encode_within(
         |q| q.clamp(1, 100),
     );
     let Some(limit) = max_bytes else {
-        return encode(raster, format, &settings.with_quality(q));
+        return encode(raster, &settings.with_quality(q));
     };
     loop {
-        let bytes = encode(raster.clone(), format, &settings.with_quality(q))?;
+        let bytes = encode(raster.clone(), &settings.with_quality(q))?;
         if bytes.len() as u64 <= limit || q <= 10 {
             return Ok(bytes);
         }
