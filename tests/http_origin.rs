@@ -54,6 +54,11 @@ async fn serve(
             "stack trace: db at 10.0.0.7",
         )
             .into_response(),
+        "/slow.jpg" => {
+            // A slow origin: headers come after 3 s, long past vignette's fetch timeout.
+            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+            ([(header::CONTENT_TYPE, "image/jpeg")], origin.jpeg.to_vec()).into_response()
+        }
         _ => StatusCode::NOT_FOUND.into_response(),
     }
 }
@@ -76,6 +81,7 @@ async fn origin() -> (Origin, SocketAddr) {
 
 async fn vignette(addr: SocketAddr, allow_loopback: bool) -> common::Server {
     common::start_with(fixtures::write_all, |s| {
+        s.http_source.timeout = std::time::Duration::from_millis(400);
         s.http_source.allowed_sources =
             AllowedSources::parse(&format!("http://{addr}/,http://localhost:{}/", addr.port()))
                 .unwrap();
@@ -140,12 +146,23 @@ async fn origin_failures_are_short_fixed_answers() {
             "{body}"
         );
     }
+    // A slow origin is a 504 within the fetch timeout (400 ms here).
+    let started = std::time::Instant::now();
+    let resp = server
+        .get(&format!("/insecure/w:10/plain/http://{addr}/slow.jpg"))
+        .await;
+    assert_eq!(resp.status(), 504);
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
     // Outside the allowlist: refused before any connection.
     let resp = server
         .get("/insecure/w:10/plain/http://127.0.0.1:9/grid.jpg")
         .await;
     assert_eq!(resp.status(), 403);
-    assert_eq!(origin.total(), 3);
+    assert_eq!(origin.total(), 4);
     server.stop().await;
 }
 

@@ -321,6 +321,12 @@ async fn urls_from_imgproxy_node_render_as_imgproxy_documents() {
         case(grid, json!({"preset": ["thumb"]}), ok("png", 64, 64)),
         case(grid, json!({"watermark": {"opacity": 0.5}}), status(400)),
         case(grid, json!({"raw": 1}), status(400)),
+        // Over --max-output-pixels (16.7 MP by default).
+        case(
+            grid,
+            json!({"width": 20000, "height": 20000, "enlarge": 1, "f": "jpg"}),
+            status(400),
+        ),
         case("local:///missing.jpg", json!({"width": 100}), status(404)),
         // In the plain form the HTTP client folds `/../` before sending, which breaks the
         // signature: a 403 there.

@@ -113,7 +113,7 @@ async fn image(
         negotiate: false,
         delivery: Delivery::default(),
     };
-    super::image::serve(state, headers, request, extra).await
+    super::respond(super::image::serve(state, headers, request, extra).await)
 }
 
 /// `{identifier}` alone: 303 to its info document, once the image is known to exist.

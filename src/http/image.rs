@@ -4,7 +4,7 @@
 //! the ones the dialect adds.
 
 use crate::dialect::{Delivery, ImageRequest, negotiate};
-use crate::error::AppError;
+use crate::error::{AppError, SharedError};
 use crate::flight::job::RenderJob;
 use crate::flight::{Joined, Waiter};
 use crate::pool::{RejectReason, Rejection};
@@ -19,13 +19,15 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use std::sync::Arc;
 
-/// Serves one image request; `extra` holds the dialect's own headers (IIIF `Link`).
+/// Serves one image request; `extra` holds the dialect's own headers (IIIF `Link`). The
+/// error, shared with every request coalesced on the same render, is the caller's to turn
+/// into a response (through `AppError`'s one mapping).
 pub(super) async fn serve(
     state: &Arc<AppState>,
     headers: &HeaderMap,
     request: ImageRequest,
     extra: HeaderMap,
-) -> Response {
+) -> Result<Response, SharedError> {
     let ImageRequest {
         source,
         mut variant,
@@ -34,7 +36,7 @@ pub(super) async fn serve(
     } = request;
     let meta = match state.source.stat(&source).await {
         Ok(meta) => meta,
-        Err(e) => return AppError::from(e).into_response(),
+        Err(e) => return Err(Arc::new(e.into())),
     };
     if negotiate {
         let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
@@ -56,10 +58,10 @@ pub(super) async fn serve(
     if if_none_match(headers, &answer.etag) {
         let mut resp = StatusCode::NOT_MODIFIED.into_response();
         answer.headers(state, resp.headers_mut(), None);
-        return resp;
+        return Ok(resp);
     }
     if let Some(hit) = state.cache.get(&key).await {
-        return answer.image(state, hit.bytes, hit.format, "hit");
+        return Ok(answer.image(state, hit.bytes, hit.format, "hit"));
     }
     let mut prefetched = None;
     let follower = if Source::is_remote(&source) {
@@ -71,7 +73,7 @@ pub(super) async fn serve(
         // Remote bytes are fetched here, on the async side, before any job exists; not
         // while shedding (the refusal must stay cheap).
         if let Some(rejection) = state.pool.refuse_if_shedding() {
-            return answer.vary(AppError::Rejected(rejection).into_response());
+            return Err(Arc::new(AppError::Rejected(rejection)));
         }
         let max = state.settings.limits.max_source_bytes;
         match state.source.fetch(&source, max).await {
@@ -84,7 +86,7 @@ pub(super) async fn serve(
                 }
                 prefetched = Some(bytes);
             }
-            Err(e) => return answer.vary(AppError::from(e).into_response()),
+            Err(e) => return Err(Arc::new(e.into())),
         }
     }
     let admitted = match follower {
@@ -93,17 +95,15 @@ pub(super) async fn serve(
     };
     let waiter = match admitted {
         Ok(waiter) => waiter,
-        Err(rejection) => return answer.vary(AppError::Rejected(rejection).into_response()),
+        Err(rejection) => return Err(Arc::new(AppError::Rejected(rejection))),
     };
-    match waiter.outcome().await {
-        Ok(rendered) => answer.image(
-            state,
-            Rendered::shared_bytes(&rendered),
-            rendered.format,
-            "miss",
-        ),
-        Err(e) => answer.vary(e.as_ref().into_response()),
-    }
+    let rendered = waiter.outcome().await?;
+    Ok(answer.image(
+        state,
+        Rendered::shared_bytes(&rendered),
+        rendered.format,
+        "miss",
+    ))
 }
 
 /// A miss: join the render in flight, or start one. While the instance sheds load, a
@@ -215,16 +215,6 @@ impl Answer {
         for (name, value) in &self.extra {
             h.append(name, value.clone());
         }
-    }
-
-    /// An error answer keeps `Vary: Accept` when the format was negotiated, so that caches
-    /// do not give one browser's refusal to another.
-    fn vary(&self, mut resp: Response) -> Response {
-        if self.negotiated {
-            resp.headers_mut()
-                .insert(header::VARY, HeaderValue::from_static("Accept"));
-        }
-        resp
     }
 }
 

@@ -22,7 +22,7 @@ pub(super) async fn dispatch(
         .map_or(0, |d| d.as_secs() as i64);
     match imgproxy::parse(uri.path(), &state.settings.imgproxy, now) {
         Ok(request) => with_route(
-            super::image::serve(&state, &headers, request, HeaderMap::new()).await,
+            super::respond(super::image::serve(&state, &headers, request, HeaderMap::new()).await),
             "imgproxy_image",
         ),
         Err(e) => with_route(AppError::from(e).into_response(), "imgproxy_image"),

@@ -37,6 +37,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// A handler's outcome as a response: errors through `AppError`'s one status mapping.
+fn respond(outcome: Result<Response, crate::error::SharedError>) -> Response {
+    use axum::response::IntoResponse;
+    outcome.unwrap_or_else(|e| e.as_ref().into_response())
+}
+
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// A request id: the client's if it sent a sane one, else a fresh one.

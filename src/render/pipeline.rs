@@ -77,8 +77,6 @@ struct Target {
     output: OutputFormat,
     quality: Option<u8>,
     max_bytes: Option<u64>,
-    /// Answer with the source's bytes (imgproxy `skip_processing`).
-    passthrough: bool,
     /// The region's place is chosen from the pixels (a crop with smart gravity).
     smart_region: bool,
     /// Where the (trimmed) image the plan refers to starts in the stored image.
@@ -118,7 +116,6 @@ fn target(header: &Header, variant: &Variant, limits: &Limits) -> Result<Target,
             other => same_format(other),
         },
     };
-    let passthrough = variant.passthrough.contains(&same_format(header.format));
     let plan = plan::resolve(variant, dw, dh, format, &limits.plan)?;
     let (ow, oh) = plan.output_size();
     encode::check_dimensions(plan.format, ow, oh)?;
@@ -130,7 +127,6 @@ fn target(header: &Header, variant: &Variant, limits: &Limits) -> Result<Target,
         max_bytes: variant.max_bytes,
         output: variant.format,
         orientation: o,
-        passthrough,
         smart_region: matches!(
             variant.region,
             crate::variant::Region::Gravity { gravity, .. } if gravity.kind == crate::variant::GravityKind::Smart
@@ -216,12 +212,10 @@ pub(crate) fn prepare(
     }
     deadline.check("header")?;
 
-    if let Some(trim) = &variant.trim {
-        return prepare_trimmed(bytes, header, variant, trim, limits, deadline);
-    }
-    let t = target(&header, variant, limits)?;
-    if t.passthrough {
-        let (width, height) = t.orientation.displayed_size(header.width, header.height);
+    if variant.passthrough.contains(&same_format(header.format)) {
+        let (width, height) = header
+            .orientation
+            .displayed_size(header.width, header.height);
         return Ok(Prepared(Stage::AsIs(Rendered {
             bytes: bytes.to_vec(),
             format: same_format(header.format),
@@ -229,6 +223,10 @@ pub(crate) fn prepare(
             height,
         })));
     }
+    if let Some(trim) = &variant.trim {
+        return prepare_trimmed(bytes, header, variant, trim, limits, deadline);
+    }
+    let t = target(&header, variant, limits)?;
     let shrink = match keep {
         Some((cache, key)) => cache.decode_shrink(key, &header, t.shrink),
         None => t.shrink,
@@ -279,15 +277,6 @@ fn prepare_trimmed(
     };
     let mut t = target(&inner, variant, limits)?;
     t.offset = offset;
-    if t.passthrough {
-        let (width, height) = t.orientation.displayed_size(header.width, header.height);
-        return Ok(Prepared(Stage::AsIs(Rendered {
-            bytes: bytes.to_vec(),
-            format: same_format(header.format),
-            width,
-            height,
-        })));
-    }
     let exif = metadata::exif_of(bytes, header.format);
     let intermediate = Arc::new(Intermediate::new(header, decoded, 1, exif));
     Ok(Prepared(Stage::Decoded {
@@ -313,7 +302,10 @@ pub(crate) fn render_cached(
         Ok(t) => t,
         Err(e) => return Some(Err(e)),
     };
-    if t.passthrough {
+    if variant
+        .passthrough
+        .contains(&same_format(intermediate.header.format))
+    {
         return None;
     }
     if intermediate.shrink > t.shrink {
