@@ -4,9 +4,9 @@
 
 use crate::cache::{CacheMetrics, LocalDirStore, S3Store, SlotCache, SlotStore};
 use crate::config::{CacheStoreChoice, Settings, SourceChoice};
-use crate::flight::Flights;
 use crate::flight::job::{RenderContext, RenderSink};
 use crate::flight::sources::SourceBudget;
+use crate::flight::{Flights, Hold};
 use crate::metrics::Metrics;
 use crate::pool::{Clock, SystemClock, WorkerPool};
 use crate::render::{IntermediateCache, Probe, Rendered};
@@ -55,8 +55,8 @@ fn io_error(what: &str, e: impl std::fmt::Display) -> io::Error {
 
 /// The slot cache receives every render, off the response path.
 impl RenderSink for SlotCache {
-    fn rendered(&self, key: VariantKey, rendered: &Arc<Rendered>) {
-        self.put(key, Rendered::shared_bytes(rendered), rendered.format);
+    fn rendered(&self, key: VariantKey, rendered: &Arc<Rendered>, hold: Option<Hold>) {
+        self.put_holding(key, Rendered::shared_bytes(rendered), rendered.format, hold);
     }
 }
 

@@ -294,3 +294,39 @@ async fn the_next_job_reads_its_source_while_the_worker_renders_another() {
     );
     s.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identical_requests_render_once_until_the_cache_has_the_variant() {
+    // Requests arriving while the render runs, just after it finished, or while its cache
+    // write is still pending all join that one render (issue 13: a request that missed the
+    // cache between "render finished" and "slot written" used to render again).
+    let s = start_with(common::fixtures::write_all, |_| {}).await;
+    for round in 0..5u32 {
+        let path = format!("/iiif/3/grid.png/full/{},/0/default.png", 100 + round);
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            let (client, url) = (s.client.clone(), format!("{}{path}", s.base));
+            tasks.push(tokio::spawn(async move {
+                // Spread over a few scheduler turns, as requests arriving over a few ms.
+                for _ in 0..i {
+                    tokio::task::yield_now().await;
+                }
+                let resp = client.get(url).send().await.unwrap();
+                (resp.status().as_u16(), resp.bytes().await.unwrap())
+            }));
+        }
+        let mut bodies = Vec::new();
+        for t in tasks {
+            let (status, body) = t.await.unwrap();
+            assert_eq!(status, 200);
+            bodies.push(body);
+        }
+        assert!(bodies.windows(2).all(|w| w[0] == w[1]));
+        assert_eq!(
+            s.metric("vignette_renders_total{format=\"png\"}").await,
+            f64::from(round + 1),
+            "round {round}"
+        );
+    }
+    s.stop().await;
+}

@@ -157,6 +157,19 @@ impl SlotCache {
     /// and writes it on a task spawned on the runtime the cache was opened in. Never
     /// waits; callable from any thread (a worker thread too).
     pub fn put(&self, key: VariantKey, bytes: Bytes, format: Format) -> Put {
+        self.put_holding(key, bytes, format, ())
+    }
+
+    /// [`SlotCache::put`], keeping `guard` until the variant is readable from the cache
+    /// (the write landed) or will not be (refused, dropped, failed): coalescing holds the
+    /// finished render this long.
+    pub fn put_holding<G: Send + 'static>(
+        &self,
+        key: VariantKey,
+        bytes: Bytes,
+        format: Format,
+        guard: G,
+    ) -> Put {
         let inner = &self.inner;
         let count = |outcome: &str| inner.metrics.writes.with_label_values(&[outcome]).inc();
         if bytes.len() as u64 > inner.settings.max_object_bytes.get() {
@@ -225,6 +238,7 @@ impl SlotCache {
             inner.gauges(&index);
             drop(index);
             drop(permit);
+            drop(guard);
         });
         Put::Queued
     }

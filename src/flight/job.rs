@@ -7,7 +7,7 @@
 //! and decoding it again.
 
 use super::sources::{Held, SourceBudget};
-use super::{Flight, Outcome};
+use super::{Flight, Hold, Outcome};
 use crate::error::AppError;
 use crate::metrics::Metrics;
 use crate::pool::{Job, JobKind, RejectReason, Rejection};
@@ -25,8 +25,9 @@ use tokio::task::JoinHandle;
 /// Receives every successful render, e.g. to store it in the slot cache. Called on the
 /// worker thread: implementations must not block (spawn the write).
 pub trait RenderSink: Send + Sync + std::fmt::Debug {
-    /// A variant was rendered.
-    fn rendered(&self, key: VariantKey, rendered: &Arc<Rendered>);
+    /// A variant was rendered. `hold` keeps the render answering identical requests:
+    /// drop it once the variant is readable from the cache (or will not be cached).
+    fn rendered(&self, key: VariantKey, rendered: &Arc<Rendered>, hold: Option<Hold>);
 }
 
 /// What every job of an instance shares.
@@ -211,14 +212,10 @@ impl Job for RenderJob {
         let m = &self.ctx.metrics;
         let outcome: Outcome = match result {
             Ok(rendered) => {
-                let rendered = Arc::new(rendered);
-                if let Some(sink) = &self.ctx.sink {
-                    sink.rendered(self.key, &rendered);
-                }
                 if kind == JobKind::Hydration {
                     m.hydrated.inc();
                 }
-                Ok(rendered)
+                Ok(Arc::new(rendered))
             }
             Err(AppError::Render(RenderError::DeadlineExceeded { stage })) => {
                 m.render_abandoned.inc();
@@ -231,8 +228,19 @@ impl Job for RenderJob {
             }
             Err(e) => Err(Arc::new(e)),
         };
-        if let Some(flight) = self.flight {
-            flight.complete(outcome);
+        match (&outcome, &self.ctx.sink) {
+            (Ok(rendered), Some(sink)) => {
+                let rendered = rendered.clone();
+                // The waiters are answered first; the render keeps answering newcomers
+                // until the cache write lands.
+                let hold = self.flight.map(|f| f.complete_and_hold(outcome));
+                sink.rendered(self.key, &rendered, hold);
+            }
+            _ => {
+                if let Some(flight) = self.flight {
+                    flight.complete(outcome);
+                }
+            }
         }
     }
 

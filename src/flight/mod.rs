@@ -1,7 +1,9 @@
 //! Coalescing: requests for the same variant while its render is in flight wait for that
 //! render. N identical requests, one job. A waiter that goes away only lowers the waiter
 //! count; the render continues for the others, and is skipped before it starts if nobody
-//! is left.
+//! is left. A successful render stays in the map, answering every newcomer at once, until
+//! its slot-cache write has landed ([`Hold`]): from the first miss until the variant is
+//! readable from the cache, identical requests never start a second render.
 
 pub mod job;
 pub mod sources;
@@ -48,7 +50,32 @@ impl Flight {
     /// Ends the flight: later requests start afresh, current waiters get `outcome`.
     pub fn complete(mut self, outcome: Outcome) {
         self.done = true;
-        self.flights.finish(&self.state, outcome);
+        self.flights.finish(&self.state, outcome, false);
+    }
+
+    /// Answers the waiters with `outcome` but keeps it for later identical requests until
+    /// the returned [`Hold`] is dropped (when the variant is readable from the cache, or
+    /// will not be cached).
+    pub fn complete_and_hold(mut self, outcome: Outcome) -> Hold {
+        self.done = true;
+        self.flights.finish(&self.state, outcome, true);
+        Hold {
+            flights: self.flights.clone(),
+            state: self.state.clone(),
+        }
+    }
+}
+
+/// Keeps a finished render answering identical requests; dropping it ends that.
+#[derive(Debug)]
+pub struct Hold {
+    flights: Arc<Flights>,
+    state: Arc<FlightState>,
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        self.flights.remove(&self.state);
     }
 }
 
@@ -56,7 +83,7 @@ impl Drop for Flight {
     fn drop(&mut self) {
         if !self.done {
             let lost = Arc::new(AppError::Internal("render job lost".into()));
-            self.flights.finish(&self.state, Err(lost));
+            self.flights.finish(&self.state, Err(lost), false);
         }
     }
 }
@@ -163,16 +190,36 @@ impl Flights {
         })
     }
 
-    fn finish(&self, state: &Arc<FlightState>, outcome: Outcome) {
-        let entry = {
-            let mut map = self.lock();
-            match map.get(&state.key) {
-                Some(e) if Arc::ptr_eq(&e.state, state) => map.remove(&state.key),
-                _ => None,
+    /// Answers the flight's waiters; `keep` leaves it in the map, answering newcomers
+    /// with the same outcome, until [`Flights::remove`].
+    fn finish(&self, state: &Arc<FlightState>, outcome: Outcome, keep: bool) {
+        let mut map = self.lock();
+        let same = map
+            .get(&state.key)
+            .is_some_and(|e| Arc::ptr_eq(&e.state, state));
+        if !same {
+            return;
+        }
+        if keep {
+            // Sent under the lock: a newcomer either joins before (and is answered) or
+            // finds the outcome already there.
+            if let Some(entry) = map.get(&state.key) {
+                entry.tx.send_replace(Some(outcome));
             }
-        };
-        if let Some(entry) = entry {
+        } else if let Some(entry) = map.remove(&state.key) {
+            drop(map);
             entry.tx.send_replace(Some(outcome));
+        }
+    }
+
+    /// Removes a finished flight (its hold ended).
+    fn remove(&self, state: &Arc<FlightState>) {
+        let mut map = self.lock();
+        if map
+            .get(&state.key)
+            .is_some_and(|e| Arc::ptr_eq(&e.state, state))
+        {
+            map.remove(&state.key);
         }
     }
 
@@ -246,6 +293,41 @@ mod tests {
         flight.complete(rendered());
         assert!(w2.outcome().await.is_ok());
         assert_eq!(probe.waiters.load(Ordering::Acquire), 0);
+    }
+
+    #[tokio::test]
+    async fn a_held_render_answers_newcomers_until_its_hold_ends() {
+        // The race of issue 13: the render has finished, its cache write has not landed
+        // yet; a request that missed the cache must join the render, not start another.
+        let flights = Flights::new();
+        let Joined::Leader(flight, w1) = flights.join(key(1)) else {
+            panic!()
+        };
+        let hold = flight.complete_and_hold(rendered());
+        assert_eq!(w1.outcome().await.unwrap().bytes, vec![1, 2, 3]);
+        let late = flights
+            .follow(&key(1))
+            .expect("the finished render still answers");
+        assert_eq!(late.outcome().await.unwrap().bytes, vec![1, 2, 3]);
+        let Joined::Follower(joined) = flights.join(key(1)) else {
+            panic!("a newcomer joins, it does not lead a second render")
+        };
+        assert!(joined.outcome().await.is_ok());
+        // The write landed: the next request reads the cache, or renders afresh.
+        drop(hold);
+        assert!(flights.follow(&key(1)).is_none());
+        assert!(matches!(flights.join(key(1)), Joined::Leader(..)));
+    }
+
+    #[tokio::test]
+    async fn errors_are_not_held() {
+        let flights = Flights::new();
+        let Joined::Leader(flight, w) = flights.join(key(1)) else {
+            panic!()
+        };
+        flight.complete(Err(Arc::new(AppError::Internal("x".into()))));
+        assert!(w.outcome().await.is_err());
+        assert!(flights.is_empty());
     }
 
     #[tokio::test]
