@@ -21,7 +21,8 @@ pub struct Metrics {
     pub registry: Registry,
     /// Requests by route and status.
     pub http_requests: IntCounterVec,
-    /// Request latency by route.
+    /// Request latency by route, status class (`2xx`…) and answer (`hit`, `rendered`,
+    /// `not_modified`, `refused`, `error`, `other`): refusal latency is visible server-side.
     pub http_duration: HistogramVec,
     /// Successful renders by output format.
     pub renders: IntCounterVec,
@@ -68,10 +69,10 @@ impl Metrics {
         let http_duration = HistogramVec::new(
             HistogramOpts::new(
                 "vignette_http_request_duration_seconds",
-                "HTTP request latency by route",
+                "HTTP request latency by route, status class and answer",
             )
             .buckets(LATENCY_BUCKETS.to_vec()),
-            &["route"],
+            &["route", "class", "answer"],
         )
         .expect("valid metric");
         let renders = IntCounterVec::new(

@@ -139,7 +139,7 @@ async fn metrics_and_health() {
     for name in [
         "vignette_http_requests_total{route=\"iiif_image\",status=\"200\"} 1",
         "vignette_http_requests_total{route=\"iiif_info\",status=\"404\"} 1",
-        "vignette_http_request_duration_seconds_bucket{route=\"iiif_image\"",
+        "vignette_http_request_duration_seconds_bucket{answer=\"rendered\",class=\"2xx\",route=\"iiif_image\"",
         "vignette_renders_total{format=\"jpg\"} 1",
         "vignette_render_duration_seconds_bucket{format=\"jpg\"",
         "vignette_queue_depth 0",

@@ -56,6 +56,14 @@ async fn a_full_queue_answers_503_at_once_and_hydrates_later() {
         h["x-cache"], "hit",
         "served from the cache the hydration filled"
     );
+    // Latency is recorded by answer, so that refusals are visible server-side.
+    let count = |answer: &str, class: &str| {
+        format!(
+            "vignette_http_request_duration_seconds_count{{answer=\"{answer}\",class=\"{class}\",route=\"iiif_image\"}}"
+        )
+    };
+    assert_eq!(s.metric(&count("refused", "5xx")).await, 1.0);
+    assert_eq!(s.metric(&count("hit", "2xx")).await, 1.0);
     s.stop().await;
 }
 

@@ -3,6 +3,7 @@
 //! new job (refused at once when the pool is overloaded) → answer with exact headers, plus
 //! the ones the dialect adds.
 
+use super::AnswerLabel;
 use crate::dialect::{Delivery, ImageRequest, negotiate};
 use crate::error::{AppError, SharedError};
 use crate::flight::job::RenderJob;
@@ -58,6 +59,7 @@ pub(super) async fn serve(
     if if_none_match(headers, &answer.etag) {
         let mut resp = StatusCode::NOT_MODIFIED.into_response();
         answer.headers(state, resp.headers_mut(), None);
+        resp.extensions_mut().insert(AnswerLabel("not_modified"));
         return Ok(resp);
     }
     if let Some(hit) = state.cache.get(&key).await {
@@ -191,6 +193,8 @@ impl Answer {
         );
         h.insert("x-cache", HeaderValue::from_static(cache));
         self.headers(state, h, Some(format));
+        let label = if cache == "hit" { "hit" } else { "rendered" };
+        resp.extensions_mut().insert(AnswerLabel(label));
         resp
     }
 

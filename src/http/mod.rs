@@ -26,6 +26,11 @@ pub use ops::admin_router;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RouteLabel(pub(crate) &'static str);
 
+/// How an image request was answered (`hit`, `rendered`, `not_modified`, `refused`,
+/// `error`), for the latency histogram; set by the image handler.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AnswerLabel(pub(crate) &'static str);
+
 /// The public router: IIIF at `/iiif/3/...`, a small index at `/`, and imgproxy's
 /// grammar for every other path.
 pub fn router(state: Arc<AppState>) -> Router {
@@ -40,7 +45,15 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// A handler's outcome as a response: errors through `AppError`'s one status mapping.
 fn respond(outcome: Result<Response, crate::error::SharedError>) -> Response {
     use axum::response::IntoResponse;
-    outcome.unwrap_or_else(|e| e.as_ref().into_response())
+    outcome.unwrap_or_else(|e| {
+        let answer = match e.as_ref() {
+            crate::error::AppError::Rejected(_) => "refused",
+            _ => "error",
+        };
+        let mut resp = e.as_ref().into_response();
+        resp.extensions_mut().insert(AnswerLabel(answer));
+        resp
+    })
 }
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -91,8 +104,19 @@ async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Next) -
     m.http_requests
         .with_label_values(&[route, status.as_str()])
         .inc();
+    let class = match status.as_u16() / 100 {
+        2 => "2xx",
+        3 => "3xx",
+        4 => "4xx",
+        _ => "5xx",
+    };
+    let answer = resp
+        .extensions()
+        .get::<AnswerLabel>()
+        .map(|a| a.0)
+        .unwrap_or("other");
     m.http_duration
-        .with_label_values(&[route])
+        .with_label_values(&[route, class, answer])
         .observe(elapsed.as_secs_f64());
     span.in_scope(|| {
         tracing::info!(
