@@ -31,6 +31,7 @@ mod quality;
 mod raster;
 mod resize;
 mod rotate;
+mod scale;
 mod sniff;
 #[doc(hidden)]
 pub mod stages;

@@ -4,9 +4,10 @@
 //! field with a default leaves existing keys unchanged.
 
 use super::model::{
-    Extend, Filters, Gravity, GravityKind, Metadata, Orient, OutputFormat, Padding, Region, Resize,
-    ResizeMode, Rgb, Rotation, Upscale, Variant,
+    Extend, Filters, Gravity, GravityKind, Orient, Padding, Region, Resize, ResizeMode, Rgb,
+    Rotation, Upscale, Variant,
 };
+use super::output::{Metadata, OutputFormat};
 use std::fmt::Write;
 
 /// Writes a number without trailing zeros or exponent (at most 6 decimals).

@@ -6,13 +6,16 @@ pub(crate) mod canonical;
 pub(crate) mod geometry;
 pub mod key;
 mod model;
+mod output;
 pub mod plan;
+mod sizing;
 mod source_ref;
 
 pub use model::{
-    Colour, Extend, Filters, Format, Gravity, GravityKind, Metadata, Orient, OutputFormat, Padding,
-    Region, Resize, ResizeMode, Rgb, Rotation, Trim, Upscale, Variant,
+    Extend, Filters, Gravity, GravityKind, Orient, Padding, Region, Resize, ResizeMode, Rgb,
+    Rotation, Trim, Upscale, Variant,
 };
+pub use output::{Colour, Format, Metadata, OutputFormat};
 pub use plan::{Plan, PlanLimits, Rect};
 pub use source_ref::SourceRef;
 

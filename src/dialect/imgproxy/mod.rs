@@ -4,6 +4,7 @@
 //! that URLs written by imgproxy's client libraries work unchanged. Sources are
 //! `local:///path` (the images directory), `s3://bucket/key` and `http(s)://…`.
 
+mod args;
 mod options;
 pub mod signature;
 
