@@ -6,10 +6,14 @@ use crate::source::http::{AllowedSources, HttpSourceSettings};
 use std::time::Duration;
 
 impl Cli {
-    /// Validates the HTTP source's settings. `--max-source-bytes` and
-    /// `--source-revalidate-secs` are read again here (same checks) because they bound
-    /// remote sources too.
-    pub(super) fn validate_http_source(&self) -> Result<HttpSourceSettings, ConfigError> {
+    /// Validates the HTTP source's settings; `max_bytes` and `revalidate` are the already
+    /// validated `--max-source-bytes` and `--source-revalidate-secs`, which bound remote
+    /// sources too.
+    pub(super) fn validate_http_source(
+        &self,
+        max_bytes: u64,
+        revalidate: Duration,
+    ) -> Result<HttpSourceSettings, ConfigError> {
         let ms = |c: Check<'_>, max: u64| c.int(1, max).map(Duration::from_millis);
         let allowed_sources = AllowedSources::parse(&self.allowed_sources).map_err(|reason| {
             check!(
@@ -61,13 +65,7 @@ impl Cli {
                 "VIGNETTE_HTTP_SOURCE_MAX_REDIRECTS"
             )
             .int(0, 20)? as u32,
-            max_bytes: check!(
-                self,
-                max_source_bytes,
-                "--max-source-bytes",
-                "VIGNETTE_MAX_SOURCE_BYTES"
-            )
-            .bytes(1, 1 << 40)?,
+            max_bytes,
             cache_bytes: check!(
                 self,
                 source_cache_bytes,
@@ -82,30 +80,15 @@ impl Cli {
                 "VIGNETTE_SOURCE_FETCH_BUDGET_BYTES"
             )
             .bytes(1 << 20, 1 << 40)?,
-            revalidate: Duration::from_secs(
-                check!(
-                    self,
-                    source_revalidate_secs,
-                    "--source-revalidate-secs",
-                    "VIGNETTE_SOURCE_REVALIDATE_SECS"
-                )
-                .int(0, 86_400)?,
-            ),
+            revalidate,
         })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{Cli, ConfigError, Settings};
-    use clap::Parser;
+    use crate::config::tests::parse;
     use std::time::Duration;
-
-    fn parse(args: &[&str]) -> Result<Settings, ConfigError> {
-        let mut all = vec!["vignette"];
-        all.extend_from_slice(args);
-        Cli::try_parse_from(all).expect("clap accepts").validate()
-    }
 
     #[test]
     fn defaults_refuse_every_origin() {

@@ -153,10 +153,11 @@ impl Settings {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn parse(args: &[&str]) -> Result<Settings, ConfigError> {
+    /// Settings from these flags (and the environment), as `main` validates them.
+    pub(crate) fn parse(args: &[&str]) -> Result<Settings, ConfigError> {
         let mut all = vec!["vignette"];
         all.extend_from_slice(args);
         Cli::try_parse_from(all).expect("clap accepts").validate()

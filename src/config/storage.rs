@@ -27,6 +27,17 @@ fn bucket_name(name: &str) -> bool {
 }
 
 impl Cli {
+    /// How long a source's version is trusted (S3 and HTTP sources alike).
+    pub(super) fn source_revalidate(&self) -> Result<Duration, ConfigError> {
+        let c = check!(
+            self,
+            source_revalidate_secs,
+            "--source-revalidate-secs",
+            "VIGNETTE_SOURCE_REVALIDATE_SECS"
+        );
+        Ok(Duration::from_secs(c.int(0, 86_400)?))
+    }
+
     /// Validates the S3, source and cache settings together.
     pub(super) fn validate_storage(
         &self,
@@ -156,15 +167,7 @@ impl Cli {
         let source = match buckets {
             None => SourceChoice::Local,
             Some(buckets) => SourceChoice::S3(S3SourceSettings {
-                revalidate: Duration::from_secs(
-                    check!(
-                        self,
-                        source_revalidate_secs,
-                        "--source-revalidate-secs",
-                        "VIGNETTE_SOURCE_REVALIDATE_SECS"
-                    )
-                    .int(0, 86_400)?,
-                ),
+                revalidate: self.source_revalidate()?,
                 ..S3SourceSettings::new(buckets)
             }),
         };

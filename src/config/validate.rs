@@ -87,6 +87,13 @@ impl Cli {
             }
         };
         let (s3, source, cache) = self.validate_storage()?;
+        let max_source_bytes = check!(
+            self,
+            max_source_bytes,
+            "--max-source-bytes",
+            "VIGNETTE_MAX_SOURCE_BYTES"
+        )
+        .bytes(1, 1 << 40)?;
         Ok(Settings {
             s3,
             source,
@@ -129,13 +136,7 @@ impl Cli {
                 ),
             },
             limits: Limits {
-                max_source_bytes: check!(
-                    self,
-                    max_source_bytes,
-                    "--max-source-bytes",
-                    "VIGNETTE_MAX_SOURCE_BYTES"
-                )
-                .bytes(1, 1 << 40)?,
+                max_source_bytes,
                 max_source_pixels: check!(
                     self,
                     max_source_pixels,
@@ -227,7 +228,7 @@ impl Cli {
                 "VIGNETTE_INTERMEDIATE_CACHE_BYTES"
             )
             .bytes(0, 1 << 40)? as usize,
-            http_source: self.validate_http_source()?,
+            http_source: self.validate_http_source(max_source_bytes, self.source_revalidate()?)?,
         })
     }
 }
