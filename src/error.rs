@@ -1,5 +1,5 @@
-//! The application error and the one place that maps every error of every layer to an
-//! HTTP status and a short message that never leaks internals.
+//! The application error: each layer's error maps itself to an HTTP status and a short
+//! public message (this only delegates); the detail goes to the log, never to the client.
 
 use crate::dialect::DialectError;
 use crate::pool::{RejectReason, Rejection};
@@ -37,53 +37,36 @@ pub enum AppError {
 }
 
 impl AppError {
-    /// The HTTP status of this error. The only such mapping in vignette.
+    /// The HTTP status of this error: each layer's error maps its own kinds, this only
+    /// delegates.
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Spec(e) => e.status(),
             AppError::Dialect(e) => e.status(),
-            AppError::Source(e) => match e {
-                SourceError::NotFound(_) => StatusCode::NOT_FOUND,
-                SourceError::Forbidden(_) => StatusCode::FORBIDDEN,
-                SourceError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-                SourceError::Timeout => StatusCode::GATEWAY_TIMEOUT,
-                SourceError::Unavailable(_) => StatusCode::BAD_GATEWAY,
-                SourceError::NotAnImage(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                SourceError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
-            },
-            AppError::Render(e) => match e {
-                RenderError::UnsupportedFormat(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                RenderError::Corrupt(_) | RenderError::NeedMoreData => {
-                    StatusCode::UNPROCESSABLE_ENTITY
-                }
-                RenderError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-                RenderError::Spec(e) => e.status(),
-                RenderError::DeadlineExceeded { .. } => StatusCode::SERVICE_UNAVAILABLE,
-                RenderError::Encode(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            },
+            AppError::Source(e) => e.status(),
+            AppError::Render(e) => e.status(),
             AppError::Rejected(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::NoRoute => StatusCode::NOT_FOUND,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    /// The message shown to the client.
-    fn public_message(&self) -> String {
+    /// The message shown to the client: a fixed text per status and kind, except the
+    /// URL's own mistakes, which vignette's parsers word. Anything else an error carries
+    /// (paths, addresses, identifiers, an origin's or a library's words) is for the log.
+    fn public_message(&self) -> &str {
         match self {
-            AppError::Internal(_) | AppError::Render(RenderError::Encode(_)) => {
-                "internal error".to_owned()
-            }
+            AppError::Spec(e) => e.public_message(),
+            AppError::Dialect(e) => e.public_message(),
+            AppError::Source(e) => e.public_message(),
+            AppError::Render(e) => e.public_message(),
             AppError::Rejected(r) => match r.reason {
-                RejectReason::Deadline => "render took too long; try again later".to_owned(),
-                RejectReason::Shutdown => "shutting down; try again".to_owned(),
-                RejectReason::Full | RejectReason::Codel => {
-                    "overloaded; try again later".to_owned()
-                }
+                RejectReason::Deadline => "render took too long; try again later",
+                RejectReason::Shutdown => "shutting down; try again",
+                RejectReason::Full | RejectReason::Codel => "overloaded; try again later",
             },
-            AppError::Render(RenderError::DeadlineExceeded { .. }) => {
-                "render took too long; try again later".to_owned()
-            }
-            other => other.to_string(),
+            AppError::NoRoute => "not found",
+            AppError::Internal(_) => "internal error",
         }
     }
 
@@ -105,15 +88,18 @@ impl AppError {
 impl IntoResponse for &AppError {
     fn into_response(self) -> Response {
         let status = self.status();
-        // A refusal under overload is expected and counted (`vignette_rejected_total`): a
-        // warning for each would be a log storm at the moment logs matter most.
-        if status.is_server_error() && !matches!(self, AppError::Rejected(_)) {
+        // The detail is logged here, inside the request's span (its `id` is the response's
+        // `x-request-id`): the body only says what kind of failure it was. A refusal under
+        // overload is expected and counted (`vignette_rejected_total`): a line for each
+        // would be a log storm at the moment logs matter most.
+        if matches!(self, AppError::Rejected(_)) {
+            tracing::debug!(error = %self, %status, "request refused");
+        } else if status.is_server_error() {
             tracing::warn!(error = %self, %status, "request failed");
         } else {
-            tracing::debug!(error = %self, %status, "request refused");
+            tracing::info!(error = %self, %status, "request refused");
         }
-        let mut body = self.public_message();
-        body.push('\n');
+        let body = format!("{}\n", self.public_message());
         let mut resp = (status, body).into_response();
         let h = resp.headers_mut();
         // Errors are never cached: the same URL may work a moment later.
@@ -196,11 +182,119 @@ mod tests {
         assert_eq!(resp.headers()[header::CACHE_CONTROL], "no-store");
     }
 
+    /// What internal text looks like: paths, addresses, an SDK's error chain, a
+    /// JoinError, a decoder's words, an origin's body.
+    const HOSTILE: &[&str] = &[
+        "/etc/secret",
+        "10.0.0.7",
+        "dispatch failure",
+        "task 17 panicked with message",
+        "src/render/x.rs:12",
+        "os error 5",
+        "0xdeadbeef",
+        "hunter2",
+    ];
+
+    fn hostile() -> String {
+        HOSTILE.join(" | ")
+    }
+
+    /// Every kind that carries text, each with every hostile string in it.
+    fn every_internal_error() -> Vec<AppError> {
+        let h = hostile;
+        let s3 = crate::source::s3::source_error;
+        let unavailable = crate::s3::S3Error::Unavailable(format!("dispatch failure: {}", h()));
+        vec![
+            SourceError::NotFound(h()).into(),
+            SourceError::Forbidden(h()).into(),
+            SourceError::TooLarge { size: 2, limit: 1 }.into(),
+            SourceError::Timeout.into(),
+            SourceError::Unavailable(h()).into(),
+            SourceError::NotAnImage(h()).into(),
+            SourceError::Overloaded.into(),
+            // S3 down, forbidden, missing: through the S3 source's own mapping.
+            s3(unavailable, &h()).into(),
+            s3(crate::s3::S3Error::Forbidden, &h()).into(),
+            s3(crate::s3::S3Error::NotFound, &h()).into(),
+            RenderError::UnsupportedFormat(h()).into(),
+            RenderError::Corrupt(h()).into(),
+            RenderError::TooLarge(h()).into(),
+            RenderError::NeedMoreData.into(),
+            RenderError::DeadlineExceeded { stage: "decode" }.into(),
+            RenderError::Encode(h()).into(),
+            AppError::Internal(h()),
+            AppError::Internal("render job lost".into()),
+            AppError::NoRoute,
+            DialectError::Signature.into(),
+            DialectError::Expired.into(),
+            DialectError::NoRoute.into(),
+        ]
+    }
+
+    #[tokio::test]
+    async fn bodies_hold_no_internal_text() {
+        for err in every_internal_error() {
+            let debug = format!("{err:?}");
+            let status = err.status();
+            let resp = err.into_response();
+            assert_eq!(resp.status(), status);
+            let body = axum::body::to_bytes(resp.into_body(), 1024).await.unwrap();
+            let body = std::str::from_utf8(&body).unwrap();
+            for needle in HOSTILE {
+                assert!(!body.contains(needle), "{debug} answered {body:?}");
+            }
+            assert!(body.len() < 40 && body.ends_with('\n'), "{debug}: {body:?}");
+        }
+    }
+
     #[test]
-    fn internals_are_not_leaked() {
-        let resp = AppError::Internal("panic at src/render/x.rs:12".into()).into_response();
-        assert_eq!(resp.status(), 500);
-        let err = AppError::Render(RenderError::Encode("libaom said 0xdeadbeef".into()));
-        assert_eq!(err.public_message(), "internal error");
+    fn one_fixed_text_per_status_and_kind() {
+        let cases: Vec<(AppError, &str)> = vec![
+            (SourceError::NotFound("x".into()).into(), "no such image"),
+            (
+                SourceError::Forbidden("x".into()).into(),
+                "forbidden source",
+            ),
+            (SourceError::Unavailable("x".into()).into(), "origin failed"),
+            (SourceError::Timeout.into(), "origin timed out"),
+            (
+                SourceError::TooLarge { size: 2, limit: 1 }.into(),
+                "source too large",
+            ),
+            (RenderError::TooLarge("x".into()).into(), "source too large"),
+            (
+                SourceError::NotAnImage("x".into()).into(),
+                "not a supported image",
+            ),
+            (
+                RenderError::UnsupportedFormat("x".into()).into(),
+                "not a supported image",
+            ),
+            (RenderError::Corrupt("x".into()).into(), "corrupt image"),
+            (
+                SourceError::Overloaded.into(),
+                "overloaded; try again later",
+            ),
+            (RenderError::Encode("x".into()).into(), "internal error"),
+            (AppError::Internal("x".into()), "internal error"),
+        ];
+        for (err, text) in cases {
+            assert_eq!(err.public_message(), text, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn url_mistakes_keep_the_parsers_words() {
+        let msg = "unknown processing option: nope";
+        let cases: Vec<AppError> = vec![
+            VariantError::Malformed(msg.into()).into(),
+            VariantError::Invalid(msg.into()).into(),
+            VariantError::Unsupported(msg.into()).into(),
+            DialectError::Variant(VariantError::Malformed(msg.into())).into(),
+            RenderError::Spec(VariantError::Invalid(msg.into())).into(),
+        ];
+        for err in cases {
+            assert_eq!(err.public_message(), msg, "{err:?}");
+        }
     }
 }

@@ -3,8 +3,9 @@
 //! # Layout
 //! The modules follow the request path:
 //! * `config`: flags and `VIGNETTE_*` variables, validated once into `Settings`.
-//! * `http`: the public router (IIIF under `/iiif/3/`, imgproxy at the root) and the
-//!   admin router (metrics, health); handlers never render.
+//! * `http`: the public router (IIIF under `/iiif/3/`, imgproxy at the root), its
+//!   listener with the client limits, and the admin router (metrics, health); handlers
+//!   never render.
 //! * `dialect`: the URL grammars (IIIF Image API 3.0, imgproxy with its signatures and
 //!   presets) and format negotiation, each parsing into one dialect-free request.
 //! * `variant`: that request's model (`Variant`, `SourceRef`), the plan that resolves a
@@ -34,7 +35,6 @@ pub mod state;
 pub mod telemetry;
 pub mod variant;
 
-use axum::serve::ListenerExt;
 use state::AppState;
 use std::future::Future;
 use std::sync::Arc;
@@ -61,16 +61,15 @@ pub async fn run(
     let wait_stop = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stopped| *stopped).await;
     };
-    // Without TCP_NODELAY, a response written in two segments can wait for the client's
-    // delayed ACK (40 ms on Linux): longer than a cache hit itself.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let public =
-        axum::serve(listener, app(state.clone())).with_graceful_shutdown(wait_stop(public_rx));
+    let public = http::serve(
+        listener,
+        app(state.clone()),
+        state.settings.http_limits,
+        wait_stop(public_rx),
+    );
     let admin = axum::serve(admin_listener, http::admin_router(state.clone()))
         .with_graceful_shutdown(wait_stop(admin_rx));
-    let public = tokio::spawn(async move { public.await });
+    let public = tokio::spawn(public);
     let admin = tokio::spawn(async move { admin.await });
     shutdown.await;
     tracing::info!("shutting down: draining requests");

@@ -1,6 +1,6 @@
 //! Real-world inputs through the HTTP path: every hostile file of the corpus gets its
 //! precise answer and the service keeps serving; EXIF orientations render upright;
-//! metrics and health endpoints answer.
+//! metrics and health endpoints answer; local read failures answer fixed texts.
 
 mod common;
 
@@ -177,5 +177,40 @@ async fn metrics_and_health() {
     assert_eq!(body["overloaded"], false);
     // Metrics are not on the public listener.
     assert_eq!(s.get("/metrics").await.status(), 404);
+    s.stop().await;
+}
+
+/// A local read that fails with an I/O error (`/proc/self/mem` at offset 0 is unmapped:
+/// EIO even for root) is a 502 with the fixed text, and a directory named like an image a
+/// 404: neither names a path nor the OS's words.
+#[tokio::test]
+async fn local_read_failures_answer_fixed_texts() {
+    let s = start_with(|_| {}, |s| s.images_dir = "/proc/self".into()).await;
+    for (path, status, text) in [
+        ("/iiif/3/mem/full/10,/0/default.jpg", 502, "origin failed\n"),
+        ("/iiif/3/mem/info.json", 502, "origin failed\n"),
+        (
+            "/iiif/3/nothing.jpg/full/10,/0/default.jpg",
+            404,
+            "no such image\n",
+        ),
+        ("/insecure/w:10/plain/local:///mem", 502, "origin failed\n"),
+    ] {
+        let resp = s.get(path).await;
+        assert_eq!(resp.status().as_u16(), status, "{path}");
+        assert!(resp.headers().contains_key("x-request-id"), "{path}");
+        let body = resp.text().await.unwrap();
+        assert_eq!(body, text, "{path}");
+    }
+    s.stop().await;
+    // A directory where a file is expected, in an ordinary images directory.
+    let s = start_with(
+        |dir| std::fs::create_dir(dir.join("folder.jpg")).unwrap(),
+        |_| {},
+    )
+    .await;
+    let resp = s.get("/iiif/3/folder.jpg/full/10,/0/default.jpg").await;
+    assert_eq!(resp.status(), 404);
+    assert_eq!(resp.text().await.unwrap(), "no such image\n");
     s.stop().await;
 }

@@ -110,6 +110,35 @@ pub struct Cli {
     #[arg(long, env = "VIGNETTE_SHUTDOWN_GRACE_SECS", default_value = "20")]
     pub shutdown_grace_secs: String,
 
+    /// Seconds a client may take to send a request's head (request line and headers),
+    /// counted from when the connection waits for it: slow clients are cut off.
+    #[arg(
+        long,
+        env = "VIGNETTE_HTTP_HEADER_READ_TIMEOUT_SECS",
+        default_value = "10"
+    )]
+    pub http_header_read_timeout_secs: String,
+
+    /// Largest request head (request line and headers), in bytes; above it, 431.
+    #[arg(long, env = "VIGNETTE_HTTP_MAX_HEADER_BYTES", default_value = "16KiB")]
+    pub http_max_header_bytes: String,
+
+    /// Most headers in a request; above it, 431.
+    #[arg(long, env = "VIGNETTE_HTTP_MAX_HEADERS", default_value = "100")]
+    pub http_max_headers: String,
+
+    /// Longest request target (path and query), in bytes; above it, 414.
+    #[arg(long, env = "VIGNETTE_HTTP_MAX_URL_BYTES", default_value = "8KiB")]
+    pub http_max_url_bytes: String,
+
+    /// Most connections open at once on the public listener; more wait to be accepted.
+    #[arg(long, env = "VIGNETTE_HTTP_MAX_CONNECTIONS", default_value = "1024")]
+    pub http_max_connections: String,
+
+    /// Seconds a connection may stay without a byte read or written before it is closed.
+    #[arg(long, env = "VIGNETTE_HTTP_IDLE_TIMEOUT_SECS", default_value = "60")]
+    pub http_idle_timeout_secs: String,
+
     /// S3 endpoint (e.g. http://127.0.0.1:3900 for Garage). Credentials come from
     /// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or their *_FILE variants.
     #[arg(long, env = "VIGNETTE_S3_ENDPOINT")]

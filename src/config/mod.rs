@@ -7,6 +7,7 @@ mod check;
 mod cli;
 mod dialect;
 mod http_source;
+mod listener;
 mod storage;
 mod validate;
 
@@ -70,6 +71,8 @@ pub struct Settings {
     pub render_deadline: Duration,
     /// Grace period at shutdown.
     pub shutdown_grace: Duration,
+    /// Bounds on the public listener's clients.
+    pub http_limits: crate::http::HttpLimits,
     /// Log format.
     pub log_format: LogFormat,
     /// How to reach S3, when a bucket is configured.

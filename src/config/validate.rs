@@ -218,6 +218,7 @@ impl Cli {
                 )
                 .int(0, 3600)?,
             ),
+            http_limits: self.validate_http_limits()?,
             log_format,
             imgproxy: self.imgproxy()?,
             auto_formats: self.auto_formats()?,

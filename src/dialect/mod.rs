@@ -59,6 +59,17 @@ impl VariantError {
             VariantError::Unsupported(_) => StatusCode::NOT_IMPLEMENTED,
         }
     }
+
+    /// What the client is told: the message itself. Every one is written by vignette's
+    /// parsers and planner and names the request's mistake (it may quote the request,
+    /// never a file, an address or a library's words).
+    pub fn public_message(&self) -> &str {
+        match self {
+            VariantError::Malformed(m)
+            | VariantError::Invalid(m)
+            | VariantError::Unsupported(m) => m,
+        }
+    }
 }
 
 impl DialectError {
@@ -68,6 +79,16 @@ impl DialectError {
             DialectError::Variant(e) => e.status(),
             DialectError::Signature => StatusCode::FORBIDDEN,
             DialectError::Expired | DialectError::NoRoute => StatusCode::NOT_FOUND,
+        }
+    }
+
+    /// What the client is told: the parser's message, or a fixed text.
+    pub fn public_message(&self) -> &str {
+        match self {
+            DialectError::Variant(e) => e.public_message(),
+            DialectError::Signature => "invalid signature",
+            DialectError::Expired => "this URL has expired",
+            DialectError::NoRoute => "not found",
         }
     }
 }

@@ -160,10 +160,13 @@ impl RenderJob {
             (Some(bytes), _) => Ok(Ok((bytes.clone(), ctx.sources.hold()))),
             (None, Some(ahead)) => {
                 ctx.metrics.source_reads_ahead.inc();
+                // A read task that panicked or was cancelled is vignette's failure, not
+                // the origin's: a 500, its text for the log only.
                 let read = async {
-                    ahead
-                        .await
-                        .map_err(|e| SourceError::Unavailable(e.to_string()))?
+                    let read = ahead.await.map_err(|e| {
+                        AppError::Internal(format!("source read ahead failed: {e}"))
+                    })?;
+                    read.map_err(AppError::from)
                 };
                 ctx.runtime
                     .block_on(async { tokio::time::timeout(remaining, read).await })
@@ -175,7 +178,7 @@ impl RenderJob {
                     .read(&self.source_ref, ctx.limits.max_source_bytes);
                 ctx.runtime
                     .block_on(async { tokio::time::timeout(remaining, read).await })
-                    .map(|r| r.map(|bytes| (bytes, held)))
+                    .map(|r| r.map(|bytes| (bytes, held)).map_err(AppError::from))
             }
         }
         .map_err(|_| RenderError::DeadlineExceeded { stage: "fetch" })??;

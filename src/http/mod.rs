@@ -1,11 +1,13 @@
-//! The HTTP side: the public router (IIIF), the admin router (metrics, health) and the
-//! middleware every response goes through (request id, log line, metrics, CORS,
-//! nosniff). Handlers never render: they parse, look up, and wait on the pool.
+//! The HTTP side: the public router (IIIF), the admin router (metrics, health), the
+//! middleware every response goes through (request id, log line, metrics, CORS, nosniff,
+//! size limits) and the public listener's accept loop. Handlers never render: they
+//! parse, look up, and wait on the pool.
 
 mod iiif;
 mod image;
 mod imgproxy;
 mod info;
+mod listener;
 mod ops;
 
 use crate::state::AppState;
@@ -20,6 +22,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use tracing::Instrument;
 
+pub use listener::HttpLimits;
+pub(crate) use listener::serve;
 pub use ops::admin_router;
 
 /// The route a response belongs to, for metrics labels; set by the handlers.
@@ -38,6 +42,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(iiif::index))
         .route("/iiif/3/{*rest}", get(iiif::dispatch))
         .fallback(imgproxy::dispatch)
+        .layer(middleware::from_fn_with_state(
+            state.settings.http_limits,
+            listener::refuse_oversized,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }

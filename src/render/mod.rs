@@ -38,6 +38,7 @@ pub mod stages;
 mod webp_container;
 
 use crate::variant::{Format, PlanLimits, Variant, VariantError};
+use axum::http::StatusCode;
 use std::time::Instant;
 
 pub use intermediate::{IntermediateCache, IntermediateStats, SourceKey};
@@ -213,6 +214,34 @@ pub enum RenderError {
     /// An encoder failed on valid pixels: a bug, not bad input (HTTP 500).
     #[error("encoder failed: {0}")]
     Encode(String),
+}
+
+impl RenderError {
+    /// The HTTP status of the error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            RenderError::UnsupportedFormat(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            RenderError::Corrupt(_) | RenderError::NeedMoreData => StatusCode::UNPROCESSABLE_ENTITY,
+            RenderError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            RenderError::Spec(e) => e.status(),
+            RenderError::DeadlineExceeded { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            RenderError::Encode(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the client is told: a fixed text per kind (the decoder's and encoder's words
+    /// stay in the log), except a variant that does not fit the image, which names the
+    /// request's mistake in vignette's own words.
+    pub fn public_message(&self) -> &str {
+        match self {
+            RenderError::UnsupportedFormat(_) => "not a supported image",
+            RenderError::Corrupt(_) | RenderError::NeedMoreData => "corrupt image",
+            RenderError::TooLarge(_) => "source too large",
+            RenderError::Spec(e) => e.public_message(),
+            RenderError::DeadlineExceeded { .. } => "render took too long; try again later",
+            RenderError::Encode(_) => "internal error",
+        }
+    }
 }
 
 /// Reads the header of `bytes` (a prefix is enough): format, displayed size and

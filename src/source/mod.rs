@@ -8,6 +8,7 @@ pub mod s3;
 mod versions;
 
 use crate::variant::SourceRef;
+use axum::http::StatusCode;
 use bytes::Bytes;
 
 pub use http::HttpSource;
@@ -35,8 +36,8 @@ pub enum SourceError {
     /// The origin did not answer in time (HTTP 504).
     #[error("source did not answer in time")]
     Timeout,
-    /// The origin failed (HTTP 502). The text is short and fixed by vignette, never the
-    /// origin's.
+    /// The origin failed (HTTP 502). The text is for the log only: it may be an SDK's error
+    /// chain, an OS error or an origin's status.
     #[error("source failed: {0}")]
     Unavailable(String),
     /// The origin declared a web page, not an image (HTTP 415); the body is not read.
@@ -46,6 +47,35 @@ pub enum SourceError {
     /// timeout (HTTP 503).
     #[error("too many sources in flight; try again later")]
     Overloaded,
+}
+
+impl SourceError {
+    /// The HTTP status of the error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            SourceError::NotFound(_) => StatusCode::NOT_FOUND,
+            SourceError::Forbidden(_) => StatusCode::FORBIDDEN,
+            SourceError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            SourceError::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            SourceError::Unavailable(_) => StatusCode::BAD_GATEWAY,
+            SourceError::NotAnImage(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            SourceError::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// What the client is told: a fixed text per kind. The identifier, the URL and the
+    /// origin's, the SDK's or the OS's words stay in the log.
+    pub fn public_message(&self) -> &'static str {
+        match self {
+            SourceError::NotFound(_) => "no such image",
+            SourceError::Forbidden(_) => "forbidden source",
+            SourceError::TooLarge { .. } => "source too large",
+            SourceError::Timeout => "origin timed out",
+            SourceError::Unavailable(_) => "origin failed",
+            SourceError::NotAnImage(_) => "not a supported image",
+            SourceError::Overloaded => "overloaded; try again later",
+        }
+    }
 }
 
 /// What identifies a source's content without reading it.

@@ -181,7 +181,7 @@ impl S3Source {
 
 /// S3 failures as the source layer's errors; never a 500 for a missing or forbidden
 /// object.
-fn source_error(e: S3Error, identifier: &str) -> SourceError {
+pub(crate) fn source_error(e: S3Error, identifier: &str) -> SourceError {
     match e {
         S3Error::NotFound | S3Error::RangeNotSatisfiable => {
             SourceError::NotFound(identifier.to_owned())
