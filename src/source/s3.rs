@@ -32,7 +32,7 @@ pub struct S3SourceSettings {
     /// `VIGNETTE_SOURCE_REVALIDATE_SECS` (default 60): how long a version is trusted
     /// before the next HEAD.
     pub revalidate: Duration,
-    /// `VIGNETTE_SOURCE_VERSIONS_MAX` (default 10 000): identifiers whose version is
+    /// A fixed bound (10 000 by default, not a setting): identifiers whose version is
     /// remembered at once.
     pub max_versions: NonZeroUsize,
 }

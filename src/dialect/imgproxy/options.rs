@@ -15,14 +15,8 @@ use crate::variant::{
 /// Options as the URL set them, before they become a [`Variant`].
 #[derive(Debug, Clone)]
 pub(super) struct Options {
-    resizing_type: ResizeMode,
-    width: u32,
-    height: u32,
-    min_width: u32,
-    min_height: u32,
-    zoom: (f64, f64),
-    dpr: f64,
-    enlarge: bool,
+    /// `resizing_type`, sizes, minimums, zoom, DPR and `enlarge` (as `Clamp`/`Allow`).
+    resize: Resize,
     extend: Option<Gravity>,
     extend_aspect: Option<Gravity>,
     gravity: Gravity,
@@ -49,14 +43,7 @@ pub(super) struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            resizing_type: ResizeMode::Fit,
-            width: 0,
-            height: 0,
-            min_width: 0,
-            min_height: 0,
-            zoom: (1.0, 1.0),
-            dpr: 1.0,
-            enlarge: false,
+            resize: Resize::NONE,
             extend: None,
             extend_aspect: None,
             gravity: Gravity::CENTER,
@@ -79,6 +66,15 @@ impl Default for Options {
             filename: None,
             attachment: false,
         }
+    }
+}
+
+/// imgproxy's `enlarge`.
+fn upscale(enlarge: bool) -> Upscale {
+    if enlarge {
+        Upscale::Allow
+    } else {
+        Upscale::Clamp
     }
 }
 
@@ -110,13 +106,13 @@ impl Options {
                 }
                 let set = |i: usize| args.get(i).filter(|a| !a.is_empty());
                 if let Some(w) = set(0) {
-                    self.width = uint(name, w)?;
+                    self.resize.width = uint(name, w)?;
                 }
                 if let Some(h) = set(1) {
-                    self.height = uint(name, h)?;
+                    self.resize.height = uint(name, h)?;
                 }
                 if let Some(e) = set(2) {
-                    self.enlarge = boolean(name, e)?;
+                    self.resize.upscale = upscale(boolean(name, e)?);
                 }
                 if set(3).is_some() {
                     self.extend = extend(name, &args[3..])?;
@@ -124,7 +120,7 @@ impl Options {
             }
             "resizing_type" | "rt" => {
                 at_most(name, args, 1)?;
-                self.resizing_type = match first() {
+                self.resize.mode = match first() {
                     "fit" => ResizeMode::Fit,
                     "fill" => ResizeMode::Fill,
                     "fill-down" => ResizeMode::FillDown,
@@ -135,19 +131,19 @@ impl Options {
             }
             "width" | "w" => {
                 at_most(name, args, 1)?;
-                self.width = uint(name, first())?;
+                self.resize.width = uint(name, first())?;
             }
             "height" | "h" => {
                 at_most(name, args, 1)?;
-                self.height = uint(name, first())?;
+                self.resize.height = uint(name, first())?;
             }
             "min-width" | "mw" => {
                 at_most(name, args, 1)?;
-                self.min_width = uint(name, first())?;
+                self.resize.min_width = uint(name, first())?;
             }
             "min-height" | "mh" => {
                 at_most(name, args, 1)?;
-                self.min_height = uint(name, first())?;
+                self.resize.min_height = uint(name, first())?;
             }
             "zoom" | "z" => {
                 at_most(name, args, 2)?;
@@ -156,15 +152,15 @@ impl Options {
                     Some(y) => number(name, y, 0.0, true)?,
                     None => x,
                 };
-                self.zoom = (x, y);
+                self.resize.zoom = (x, y);
             }
             "dpr" => {
                 at_most(name, args, 1)?;
-                self.dpr = number(name, first(), 0.0, true)?;
+                self.resize.dpr = number(name, first(), 0.0, true)?;
             }
             "enlarge" | "el" => {
                 at_most(name, args, 1)?;
-                self.enlarge = boolean(name, first())?;
+                self.resize.upscale = upscale(boolean(name, first())?);
             }
             "extend" | "ex" => self.extend = extend(name, args)?,
             "extend_aspect_ratio" | "extend_ar" | "exar" => {
@@ -391,25 +387,12 @@ impl Options {
                 gravity: g.unwrap_or(self.gravity),
             };
         }
-        let mut mode = self.resizing_type;
-        if (self.width == 0 || self.height == 0) && mode != ResizeMode::Force {
+        v.resize = self.resize;
+        let r = &mut v.resize;
+        if (r.width == 0 || r.height == 0) && r.mode != ResizeMode::Force {
             // With one side free every mode but `force` scales by the other side alone.
-            mode = ResizeMode::Fit;
+            r.mode = ResizeMode::Fit;
         }
-        v.resize = Resize {
-            mode,
-            width: self.width,
-            height: self.height,
-            min_width: self.min_width,
-            min_height: self.min_height,
-            zoom: self.zoom,
-            dpr: self.dpr,
-            upscale: if self.enlarge {
-                Upscale::Allow
-            } else {
-                Upscale::Clamp
-            },
-        };
         v.gravity = self.gravity;
         v.filters = self.filters;
         v.extend = Extend {

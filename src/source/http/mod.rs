@@ -36,7 +36,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use url::Url;
 
-/// URLs whose version is remembered at once (as `VIGNETTE_SOURCE_VERSIONS_MAX` for S3).
+/// URLs whose version is remembered at once (the S3 source has the same bound).
 const MAX_VERSIONS: usize = 10_000;
 
 /// How the HTTP source behaves. Filled by the configuration layer.
