@@ -41,11 +41,7 @@ pub(super) async fn serve(
     };
     if negotiate {
         let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
-        variant.format = negotiate::choose(accept, &state.settings.auto_formats);
-        if let crate::variant::OutputFormat::Is(f) = variant.format {
-            variant.quality = variant.quality_for(f);
-            variant.format_quality.clear();
-        }
+        variant.set_format(negotiate::choose(accept, &state.settings.auto_formats));
     }
     let mut version = meta.version;
     let mut key = VariantKey::new(&source, &version, &variant, &state.fingerprint);

@@ -74,6 +74,16 @@ impl Variant {
         }
     }
 
+    /// Decides the output format; once it is a known format, its per-format quality
+    /// becomes the quality (one canonical form for one render).
+    pub fn set_format(&mut self, format: OutputFormat) {
+        self.format = format;
+        if let OutputFormat::Is(f) = format {
+            self.quality = self.quality_for(f);
+            self.format_quality.clear();
+        }
+    }
+
     /// The quality asked for `format`, if any: a per-format quality wins over the
     /// general one.
     pub fn quality_for(&self, format: Format) -> Option<u8> {

@@ -403,11 +403,7 @@ impl Options {
         v.background = self.background;
         v.quality = Some(self.quality).filter(|&q| q > 0);
         v.format_quality = self.format_quality;
-        if let OutputFormat::Is(f) = format {
-            // The format is known: the per-format quality is the quality.
-            v.quality = v.quality_for(f);
-            v.format_quality.clear();
-        }
+        v.set_format(format);
         v.max_bytes = Some(self.max_bytes).filter(|&b| b > 0);
         v.metadata = self.metadata;
         v.passthrough = self.skip_processing;
