@@ -154,7 +154,7 @@ pub fn parse(path: &str, config: &Config, now: i64) -> Result<ImageRequest, Dial
     let format = opts.format.map_or(OutputFormat::AsSource, OutputFormat::Is);
     Ok(ImageRequest {
         source,
-        variant: opts.into_variant(format)?,
+        variant: opts.into_variant(format),
         negotiate,
         delivery,
     })

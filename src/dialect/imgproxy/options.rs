@@ -369,7 +369,7 @@ impl Options {
 
     /// The variant these options ask for; `format` is the format the URL names, if any
     /// (`None`: negotiated or the source's, decided by the caller).
-    pub(super) fn into_variant(self, format: OutputFormat) -> Result<Variant, VariantError> {
+    pub(super) fn into_variant(self, format: OutputFormat) -> Variant {
         let mut v = Variant::new(format);
         v.orient = Orient {
             auto: self.auto_rotate,
@@ -408,6 +408,6 @@ impl Options {
         v.metadata = self.metadata;
         v.passthrough = self.skip_processing;
         v.cachebuster = self.cachebuster;
-        Ok(v)
+        v
     }
 }
