@@ -297,21 +297,4 @@ mod tests {
         let cmyk = Raster::filled(3, 3, Layout::Cmyk, &[1, 2, 3, 4]);
         assert_eq!(blur(cmyk.clone(), 2.0), cmyk);
     }
-
-    #[test]
-    fn timing_2048_rgba() {
-        // Not an assertion: prints the time, for the report (run with --nocapture).
-        let (w, h) = (2048u32, 2048u32);
-        let data: Vec<u8> = (0..w * h * 4)
-            .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
-            .collect();
-        let src = Raster::new(w, h, Layout::Rgba, data).unwrap();
-        for sigma in [1.0, 2.0, 5.0, 10.0] {
-            let s = src.clone();
-            let t = std::time::Instant::now();
-            let out = blur(s, sigma);
-            eprintln!("blur 2048x2048 RGBA sigma {sigma}: {:?}", t.elapsed());
-            assert_eq!(out.width(), w);
-        }
-    }
 }
