@@ -73,9 +73,7 @@ impl AppError {
     /// Seconds for `Retry-After`, for the errors that have one.
     fn retry_after(&self) -> Option<u64> {
         match self {
-            AppError::Rejected(r) => {
-                Some(r.retry_after.as_secs_f64().ceil().clamp(1.0, 120.0) as u64)
-            }
+            AppError::Rejected(r) => Some(r.retry_after_secs()),
             AppError::Render(RenderError::DeadlineExceeded { .. }) => Some(1),
             AppError::Source(SourceError::Timeout | SourceError::Unavailable(_)) => Some(5),
             AppError::Source(SourceError::Overloaded) => Some(1),

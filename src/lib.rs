@@ -10,6 +10,8 @@
 //!   presets) and format negotiation, each parsing into one dialect-free request.
 //! * `variant`: that request's model (`Variant`, `SourceRef`), the plan that resolves a
 //!   variant against an image, and the variant (cache) key.
+//! * `admission`: one image request below HTTP: cache, coalescing, admission, and the
+//!   failure mode's degraded answers and placeholders.
 //! * `flight`: coalescing of identical requests and the render job.
 //! * `pool`: the fixed worker threads, the bounded queue, the CoDel-style admission
 //!   controller and the hydration queue.
@@ -20,6 +22,7 @@
 //! * `s3`: the S3 client (Garage), credentials and S3 metrics shared by both.
 //! * `error`: the one place that maps errors to HTTP statuses.
 
+pub mod admission;
 pub mod cache;
 pub mod config;
 pub mod dialect;

@@ -32,7 +32,7 @@ pub struct Metrics {
     pub queue_depth: IntGauge,
     /// Workers currently rendering.
     pub workers_busy: IntGauge,
-    /// Refused or dropped work by reason (`full`, `codel`, `deadline`, `shutdown`).
+    /// Refused work by reason (`full`, `codel`, `deadline`, `shutdown`).
     pub rejected: IntCounterVec,
     /// Time jobs spent waiting in the queue.
     pub queue_sojourn: Histogram,
@@ -52,6 +52,9 @@ pub struct Metrics {
     pub coalesced: IntCounter,
     /// Renders whose source was read while they were next in line.
     pub source_reads_ahead: IntCounter,
+    /// Answers of the failure mode besides the plain refusal, by kind: `size` (another
+    /// cached size), `format` (a cheaper format), `placeholder` (a refusal with an image).
+    pub overload_answers: IntCounterVec,
 }
 
 impl Metrics {
@@ -99,7 +102,7 @@ impl Metrics {
         let rejected = IntCounterVec::new(
             Opts::new(
                 "vignette_rejected_total",
-                "Misses refused or dropped (503) by reason",
+                "Misses refused (503) by reason",
             ),
             &["reason"],
         )
@@ -152,6 +155,14 @@ impl Metrics {
             "Renders whose source was read while the job was next in line",
         )
         .expect("valid metric");
+        let overload_answers = IntCounterVec::new(
+            Opts::new(
+                "vignette_overload_answers_total",
+                "Misses answered under overload with another size, a cheaper format or a placeholder",
+            ),
+            &["answer"],
+        )
+        .expect("valid metric");
         for c in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_duration.clone()),
@@ -169,12 +180,16 @@ impl Metrics {
             Box::new(render_abandoned.clone()),
             Box::new(coalesced.clone()),
             Box::new(source_reads_ahead.clone()),
+            Box::new(overload_answers.clone()),
         ] {
             registry.register(c).expect("metric registered once");
         }
         // Show every rejection reason from the start, so dashboards see zeros.
         for reason in ["full", "codel", "deadline", "shutdown"] {
             rejected.with_label_values(&[reason]);
+        }
+        for answer in ["size", "format", "placeholder"] {
+            overload_answers.with_label_values(&[answer]);
         }
         Metrics {
             registry,
@@ -194,6 +209,7 @@ impl Metrics {
             render_abandoned,
             coalesced,
             source_reads_ahead,
+            overload_answers,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The state every handler shares, and the one place that assembles it from the
 //! settings: the source (directory or S3), the slot cache (directory or S3, its index
-//! reloaded), the worker pool, the flights in progress, the probe cache and the metrics.
+//! reloaded), the worker pool, the flights in progress, what renders taught (source
+//! facts, rendered sizes), the overload placeholders and the metrics.
 
 use crate::cache::{CacheMetrics, LocalDirStore, S3Store, SlotCache, SlotStore};
 use crate::config::{CacheStoreChoice, Settings, SourceChoice};
@@ -9,12 +10,13 @@ use crate::flight::sources::SourceBudget;
 use crate::flight::{Flights, Hold};
 use crate::metrics::Metrics;
 use crate::pool::{Clock, SystemClock, WorkerPool};
-use crate::render::{IntermediateCache, Probe, Rendered};
+use crate::admission::{Siblings, SourceFacts};
+use crate::render::placeholder::Placeholders;
+use crate::render::{IntermediateCache, Rendered};
 use crate::s3::{S3Client, S3Metrics, S3Settings};
 use crate::source::s3::S3Source;
 use crate::source::{HttpSource, LocalSource, Source, Store};
 use crate::variant::key::VariantKey;
-use std::collections::HashMap;
 use std::io;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -38,8 +40,13 @@ pub struct AppState {
     pub render: Arc<RenderContext>,
     /// Metrics.
     pub metrics: Metrics,
-    /// Headers already read, by identifier and source version.
-    pub probes: ProbeCache,
+    /// What is known of source versions (headers, mean colours), from renders and
+    /// `info.json`.
+    pub facts: Arc<SourceFacts>,
+    /// The sizes rendered of each variant, for degraded answers under overload.
+    pub siblings: Arc<Siblings>,
+    /// Uniform images for refusals (`--overload-answer placeholder`).
+    pub(crate) placeholders: Placeholders,
     /// Encoder settings fingerprint, part of every cache key.
     pub fingerprint: String,
     /// Set at shutdown: readiness fails so that the scheduler drains the instance.
@@ -163,7 +170,9 @@ impl AppState {
             flights: Flights::new(),
             render,
             metrics,
-            probes: ProbeCache::default(),
+            facts: Arc::default(),
+            siblings: Arc::default(),
+            placeholders: Placeholders::new().map_err(|e| io_error("placeholders", e))?,
             draining: AtomicBool::new(false),
             cache_stop,
             flusher: Mutex::new(Some(flusher)),
@@ -182,32 +191,5 @@ impl AppState {
         if let Some(handle) = flusher {
             let _ = handle.await;
         }
-    }
-}
-
-/// A small bounded map of probed headers, so that `info.json` does not re-read sources.
-#[derive(Debug, Default)]
-pub struct ProbeCache {
-    map: Mutex<HashMap<(String, String), Probe>>,
-}
-
-impl ProbeCache {
-    /// Entries kept before the map is cleared and refilled.
-    const CAPACITY: usize = 4096;
-
-    /// The probe of `identifier` at `version`, if known.
-    pub fn get(&self, identifier: &str, version: &str) -> Option<Probe> {
-        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(&(identifier.to_owned(), version.to_owned()))
-            .copied()
-    }
-
-    /// Remembers a probe.
-    pub fn insert(&self, identifier: &str, version: &str, probe: Probe) {
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() >= Self::CAPACITY {
-            map.clear();
-        }
-        map.insert((identifier.to_owned(), version.to_owned()), probe);
     }
 }

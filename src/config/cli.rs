@@ -31,6 +31,12 @@ pub struct Cli {
     #[arg(long, env = "VIGNETTE_WORKERS")]
     pub workers: Option<String>,
 
+    /// Scheduling priority of the render threads, as a nice value (0 = the process's,
+    /// 19 = lowest): lowered, the threads that answer refusals and hits get a core at once
+    /// when they wake, even with as many workers as cores.
+    #[arg(long, env = "VIGNETTE_WORKER_NICE", default_value = "0")]
+    pub worker_nice: String,
+
     /// Hard bound of the render queue, in jobs; a full queue answers 503 at once.
     #[arg(long, env = "VIGNETTE_QUEUE_CAPACITY", default_value = "64")]
     pub queue_capacity: String,
@@ -97,6 +103,22 @@ pub struct Cli {
     /// Per-render deadline in milliseconds, checked between pipeline stages.
     #[arg(long, env = "VIGNETTE_RENDER_DEADLINE_MS", default_value = "5000")]
     pub render_deadline_ms: String,
+
+    /// The answer to a miss refused under overload: `status` (a 503 with a short text) or
+    /// `placeholder` (a 503 whose body is a uniform image of the requested format and,
+    /// when known, size).
+    #[arg(long, env = "VIGNETTE_OVERLOAD_ANSWER", default_value = "status")]
+    pub overload_answer: String,
+
+    /// Under overload, serve another cached variant of the same source and format whose
+    /// size is within this fraction of the requested one (0 turns it off).
+    #[arg(long, env = "VIGNETTE_DEGRADE_MAX_SIZE_RATIO", default_value = "0.25")]
+    pub degrade_max_size_ratio: String,
+
+    /// Under overload, serve a negotiated AVIF as WebP, or WebP as JPEG, when that is
+    /// cached or fits the queue (true/false).
+    #[arg(long, env = "VIGNETTE_DEGRADE_FORMAT", default_value = "true")]
+    pub degrade_format: String,
 
     /// Capacity of the hydration queue (refused misses rendered later into the cache).
     #[arg(long, env = "VIGNETTE_HYDRATION_CAPACITY", default_value = "10000")]

@@ -8,11 +8,13 @@ mod cli;
 mod dialect;
 mod http_source;
 mod listener;
+mod overload;
 mod storage;
 mod validate;
 
 use check::Check;
 pub use cli::Cli;
+pub use overload::{OverloadAnswer, OverloadSettings};
 
 use crate::cache::CacheSettings;
 use crate::pool::QueueParams;
@@ -85,6 +87,8 @@ pub struct Settings {
     pub imgproxy: crate::dialect::imgproxy::Config,
     /// Formats negotiated from `Accept`, in order of preference.
     pub auto_formats: Vec<crate::variant::Format>,
+    /// The failure mode's answers: degradations, then the refusal's body.
+    pub overload: OverloadSettings,
 
     // Performance settings
     /// Bytes of decoded sources kept by the intermediate cache (0: off).

@@ -117,6 +117,13 @@ impl Cli {
                 )
                 .int(1, 1_000_000)? as usize,
                 workers,
+                worker_nice: check!(
+                    self,
+                    worker_nice,
+                    "--worker-nice",
+                    "VIGNETTE_WORKER_NICE"
+                )
+                .int(0, 19)? as u8,
                 codel,
                 hydration_capacity: check!(
                     self,
@@ -222,6 +229,7 @@ impl Cli {
             log_format,
             imgproxy: self.imgproxy()?,
             auto_formats: self.auto_formats()?,
+            overload: self.validate_overload()?,
             intermediate_cache_bytes: check!(
                 self,
                 intermediate_cache_bytes,

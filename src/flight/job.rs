@@ -10,9 +10,10 @@ use super::sources::{Held, SourceBudget};
 use super::{Flight, Hold, Outcome};
 use crate::error::AppError;
 use crate::metrics::Metrics;
-use crate::pool::{Job, JobKind, RejectReason, Rejection};
+use crate::pool::{Cost, Job, JobKind, RejectReason, Rejection};
 use crate::render::{
-    self, Deadline, EncodeSettings, IntermediateCache, Limits, RenderError, Rendered, SourceKey,
+    self, Deadline, EncodeSettings, IntermediateCache, Limits, Probe, RenderError, Rendered,
+    SourceKey,
 };
 use crate::source::{Source, SourceError};
 use crate::variant::key::VariantKey;
@@ -28,6 +29,14 @@ pub trait RenderSink: Send + Sync + std::fmt::Debug {
     /// A variant was rendered. `hold` keeps the render answering identical requests:
     /// drop it once the variant is readable from the cache (or will not be cached).
     fn rendered(&self, key: VariantKey, rendered: &Arc<Rendered>, hold: Option<Hold>);
+}
+
+/// Told of a job's successful render, with its source's header when the job read it:
+/// what later requests may use without reading the source (sizes for degraded answers,
+/// facts for estimates and placeholders). Called on the worker thread: must not block.
+pub trait Remember: Send + Sync + std::fmt::Debug {
+    /// A render succeeded.
+    fn rendered(&self, probe: Option<Probe>, rendered: &Rendered);
 }
 
 /// What every job of an instance shares.
@@ -72,6 +81,10 @@ pub struct RenderJob {
     /// The source's bytes, fetched before the job was queued (HTTP origins: workers never
     /// wait on the network).
     prefetched: Option<Bytes>,
+    /// What admission expects the job to cost.
+    cost: Cost,
+    /// Who learns from the render.
+    remember: Option<Box<dyn Remember>>,
 }
 
 impl RenderJob {
@@ -91,6 +104,8 @@ impl RenderJob {
             version: None,
             ahead: Mutex::default(),
             prefetched: None,
+            cost: Cost::default(),
+            remember: None,
         }
     }
 
@@ -110,6 +125,8 @@ impl RenderJob {
             version: None,
             ahead: Mutex::default(),
             prefetched: None,
+            cost: Cost::default(),
+            remember: None,
         }
     }
 
@@ -126,6 +143,18 @@ impl RenderJob {
         self
     }
 
+    /// What admission expects the job to cost (its wait estimate weighs it).
+    pub fn with_cost(mut self, cost: Cost) -> Self {
+        self.cost = cost;
+        self
+    }
+
+    /// Tells `remember` of the render when it succeeds.
+    pub fn remembering(mut self, remember: Box<dyn Remember>) -> Self {
+        self.remember = Some(remember);
+        self
+    }
+
     /// The key of the source in the intermediate cache, when it is used.
     fn source_key(&self) -> Option<SourceKey> {
         self.version
@@ -139,7 +168,8 @@ impl RenderJob {
         self.ahead.lock().unwrap_or_else(|p| p.into_inner()).take()
     }
 
-    fn render(&self, deadline: Deadline) -> Result<Rendered, AppError> {
+    /// Renders; the header is returned when the source's bytes were read.
+    fn render(&self, deadline: Deadline) -> Result<(Rendered, Option<Probe>), AppError> {
         let ctx = &self.ctx;
         let cache = &ctx.intermediates;
         let source = self.source_key();
@@ -149,7 +179,7 @@ impl RenderJob {
             if let Some(r) =
                 render::render_cached(cache, source, variant, limits, encode, &deadline)
             {
-                return Ok(self.observe(r?, started));
+                return Ok((self.observe(r?, started), None));
             }
         }
         let remaining = deadline
@@ -183,6 +213,7 @@ impl RenderJob {
         }
         .map_err(|_| RenderError::DeadlineExceeded { stage: "fetch" })??;
         let started = Instant::now();
+        let probe = render::probe(&bytes).ok();
         let keep = source.as_ref().map(|source| (&**cache, source));
         let prepared = render::prepare(&bytes, &self.variant, &ctx.limits, &deadline, keep)?;
         // The decode holds everything the rest needs: free the source before resizing and
@@ -193,7 +224,7 @@ impl RenderJob {
             Err(shared) => drop((shared, held)),
         }
         let rendered = render::finish(prepared, &ctx.encode, &deadline)?;
-        Ok(self.observe(rendered, started))
+        Ok((self.observe(rendered, started), probe))
     }
 
     /// Records a successful render's duration (from the end of the fetch) and count.
@@ -214,9 +245,12 @@ impl Job for RenderJob {
         let result = self.render(deadline);
         let m = &self.ctx.metrics;
         let outcome: Outcome = match result {
-            Ok(rendered) => {
+            Ok((rendered, probe)) => {
                 if kind == JobKind::Hydration {
                     m.hydrated.inc();
+                }
+                if let Some(remember) = &self.remember {
+                    remember.rendered(probe, &rendered);
                 }
                 Ok(Arc::new(rendered))
             }
@@ -262,6 +296,10 @@ impl Job for RenderJob {
 
     fn key(&self) -> VariantKey {
         self.key
+    }
+
+    fn cost(&self) -> Cost {
+        self.cost
     }
 
     /// Reads the source ahead, as soon as fewer sources than workers are in memory (when

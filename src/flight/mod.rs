@@ -258,6 +258,7 @@ mod tests {
             format: Format::Png,
             width: 1,
             height: 1,
+            average: None,
         }))
     }
 

@@ -27,7 +27,7 @@ pub(super) async fn serve(state: &AppState, headers: &HeaderMap, identifier: &st
 
 async fn probe(state: &AppState, source: &SourceRef, version: &str) -> Result<Probe, AppError> {
     let identifier = &*source.to_string();
-    if let Some(p) = state.probes.get(identifier, version) {
+    if let Some(p) = state.facts.probe(identifier, version) {
         return Ok(p);
     }
     let mut result = Err(RenderError::NeedMoreData);
@@ -58,7 +58,11 @@ async fn probe(state: &AppState, source: &SourceRef, version: &str) -> Result<Pr
         }
         other => other?,
     };
-    state.probes.insert(identifier, version, probe);
+    let facts = crate::admission::Facts {
+        probe: Some(probe),
+        colour: None,
+    };
+    state.facts.learn(identifier, version, facts);
     Ok(probe)
 }
 

@@ -5,23 +5,22 @@
 //! how long jobs waited when a worker takes them:
 //! * if, for a whole `interval`, no job left the queue in under `target`, the queue is
 //!   standing and the instance enters the *failure mode*: new misses are refused at
-//!   admission and queued jobs that already waited past `target` are dropped at dequeue;
+//!   admission, in microseconds, while the queue drains;
 //! * the failure mode ends as soon as a job leaves under `target` or the queue is seen
 //!   empty: the backlog has drained. Outside it, the last queued job never counts as
 //!   above `target` (a queue of one does not stand);
 //! * for one `interval` after leaving it (CoDel's memory of the last dropping episode),
 //!   admission only takes work whose estimated wait is under half the `target`, and a job
 //!   leaving above `target` re-enters the failure mode at once instead of after a new
-//!   interval (that job is still rendered: it was admitted under the short estimate and
-//!   its wait is spent; the stale jobs behind it are dropped). Without that, a saturated instance would alternate between a full interval
-//!   of multi-second waits and a drain. Half, not all of it: render times vary tenfold
-//!   between a thumbnail and a 36 MP source, so an estimate at the target would often be
-//!   exceeded, and every such job would be dropped after waiting, which is the slow kind
-//!   of refusal.
+//!   interval. Without that, a saturated instance would alternate between a full interval
+//!   of multi-second waits and a drain.
 //!
-//! Independently of the mode, work whose estimated wait exceeds `max_wait` is refused
-//! (reason `full`): the queue never holds more than a few seconds of work, whatever its
-//! hard capacity in jobs.
+//! Unlike CoDel on packets, an admitted job is never dropped at dequeue: a client that
+//! waited and was then refused gets the worst of both (the *slow refusal*). A miss is
+//! refused at admission or rendered; queue waits are bounded by admission instead, whose
+//! estimate weighs every queued job by its expected cost (`super::cost`), and by
+//! `max_wait`: work whose estimated wait exceeds it is refused (reason `full`), so the
+//! queue never holds more than a few seconds of work, whatever its hard capacity in jobs.
 
 use std::time::{Duration, Instant};
 
@@ -45,15 +44,6 @@ impl Default for CodelParams {
             max_wait: Duration::from_secs(2),
         }
     }
-}
-
-/// What to do with a job a worker just took from the queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// Render it.
-    Run,
-    /// Refuse it (503): it waited too long while the queue stands.
-    Drop,
 }
 
 /// Why admission refused a job.
@@ -85,11 +75,6 @@ impl Controller {
             first_above: None,
             recovered_at: None,
         }
-    }
-
-    /// The tunables.
-    pub fn params(&self) -> &CodelParams {
-        &self.params
     }
 
     /// Whether the failure mode is on.
@@ -146,36 +131,32 @@ impl Controller {
     }
 
     /// A worker took a job that waited `sojourn`, with `behind` jobs still queued after it.
+    /// The job is rendered whatever it waited; what changes is the mode.
     ///
     /// Outside the failure mode, the last job of the queue is not above target, whatever it
     /// waited (CoDel: a queue under one packet does not stand). One request that waited for
     /// a long render, or for a hydration render that started just before it came, is no
     /// standing queue: without this, the lone client after an overload was refused, in
-    /// probation, each time a hydration render made it wait. In the failure mode a stale
-    /// job is dropped even when last; the queue is then empty, which ends the mode.
-    pub fn on_dequeue(&mut self, now: Instant, sojourn: Duration, behind: usize) -> Verdict {
+    /// probation, each time a hydration render made it wait.
+    pub fn on_dequeue(&mut self, now: Instant, sojourn: Duration, behind: usize) {
         if sojourn < self.params.target || (behind == 0 && !self.shedding) {
             self.recover(now);
-            return Verdict::Run;
+            return;
         }
         if self.shedding {
-            return Verdict::Drop;
+            return;
         }
         if self.in_probation(now) {
-            // Back to the failure mode at once; this job, admitted under probation's short
-            // estimate, has waited already: rendering it now costs one render, dropping it
-            // wastes its wait. The jobs behind it that also waited past the target go.
+            // Back to the failure mode at once: the jobs behind this one waited too.
             self.shedding = true;
             self.first_above = None;
-            return Verdict::Run;
+            return;
         }
         let since = *self.first_above.get_or_insert(now);
         if now.saturating_duration_since(since) >= self.params.interval {
             self.shedding = true;
             self.first_above = None;
-            return Verdict::Drop;
         }
-        Verdict::Run
     }
 
     /// A worker found the queue empty: nothing stands.
@@ -208,15 +189,18 @@ mod tests {
             self.now = self.t0 + Duration::from_millis(ms);
             self
         }
-        /// A job leaves with others still queued behind it.
-        fn dequeue(&mut self, waited_ms: u64) -> Verdict {
+        /// A job leaves with others still queued behind it; whether the instance sheds
+        /// load after.
+        fn dequeue(&mut self, waited_ms: u64) -> bool {
             self.c
-                .on_dequeue(self.now, Duration::from_millis(waited_ms), 1)
+                .on_dequeue(self.now, Duration::from_millis(waited_ms), 1);
+            self.c.is_shedding()
         }
         /// The last queued job leaves.
-        fn dequeue_last(&mut self, waited_ms: u64) -> Verdict {
+        fn dequeue_last(&mut self, waited_ms: u64) -> bool {
             self.c
-                .on_dequeue(self.now, Duration::from_millis(waited_ms), 0)
+                .on_dequeue(self.now, Duration::from_millis(waited_ms), 0);
+            self.c.is_shedding()
         }
         fn admit(&mut self, est_ms: u64) -> Result<(), Refusal> {
             self.c.admit(self.now, Duration::from_millis(est_ms))
@@ -228,14 +212,13 @@ mod tests {
         let mut t = Timeline::new();
         // 20 jobs arrive at once; one worker takes one every 200 ms: waits grow to 3.8 s,
         // but the queue drains after 4 s < interval.
-        for i in 0..20u64 {
-            t.at(0);
+        t.at(0);
+        for _ in 0..20u64 {
             assert_eq!(t.admit(0), Ok(()));
-            let _ = i;
         }
         for i in 0..20u64 {
             t.at(i * 200);
-            assert_eq!(t.dequeue(i * 200), Verdict::Run, "job {i}");
+            assert!(!t.dequeue(i * 200), "job {i}");
         }
         t.at(4000);
         t.c.on_empty(t.now);
@@ -249,32 +232,30 @@ mod tests {
         // Every dequeue for 5 s sees a 1 s wait.
         for i in 0..25u64 {
             t.at(i * 200);
-            assert_eq!(t.dequeue(1000), Verdict::Run, "at {} ms", i * 200);
+            assert!(!t.dequeue(1000), "at {} ms", i * 200);
         }
-        assert!(!t.c.is_shedding());
         t.at(5000);
-        assert_eq!(t.dequeue(1000), Verdict::Drop);
-        assert!(t.c.is_shedding());
+        assert!(t.dequeue(1000));
         // New misses are refused, whatever their estimated wait.
         assert_eq!(t.admit(0), Err(Refusal::Codel));
-        // Queued jobs that waited past the target are dropped.
+        // Queued jobs still leave (and render); the mode stays while they waited long.
         t.at(5001);
-        assert_eq!(t.dequeue(900), Verdict::Drop);
+        assert!(t.dequeue(900));
     }
 
     #[test]
     fn one_quick_job_inside_the_interval_resets_the_episode() {
         let mut t = Timeline::new();
         t.at(0);
-        assert_eq!(t.dequeue(800), Verdict::Run);
+        assert!(!t.dequeue(800));
         t.at(4000);
-        assert_eq!(t.dequeue(100), Verdict::Run); // left under the target
+        assert!(!t.dequeue(100)); // left under the target
         t.at(6000);
-        assert_eq!(t.dequeue(800), Verdict::Run); // a new episode starts here
+        assert!(!t.dequeue(800)); // a new episode starts here
         t.at(10_999);
-        assert_eq!(t.dequeue(800), Verdict::Run);
+        assert!(!t.dequeue(800));
         t.at(11_000);
-        assert_eq!(t.dequeue(800), Verdict::Drop);
+        assert!(t.dequeue(800));
     }
 
     #[test]
@@ -283,16 +264,14 @@ mod tests {
         t.at(0);
         t.dequeue(600);
         t.at(5000);
-        assert_eq!(t.dequeue(600), Verdict::Drop);
+        assert!(t.dequeue(600));
         t.at(5100);
-        assert_eq!(t.dequeue(2000), Verdict::Drop);
+        assert!(t.dequeue(2000));
         t.at(5200);
-        assert_eq!(t.dequeue(100), Verdict::Run);
-        assert!(!t.c.is_shedding());
+        assert!(!t.dequeue(100));
         // Emptiness also ends it.
         t.at(6000);
-        t.dequeue(600);
-        assert!(t.c.is_shedding());
+        assert!(t.dequeue(600), "probation: above target re-enters at once");
         t.at(6001);
         t.c.on_empty(t.now);
         assert!(!t.c.is_shedding());
@@ -311,20 +290,16 @@ mod tests {
         assert_eq!(t.admit(249), Ok(()));
         assert_eq!(t.admit(250), Err(Refusal::Codel), "half the target");
         assert_eq!(t.admit(600), Err(Refusal::Codel));
-        // A job above the target during probation re-enters the failure mode at once; it
-        // is rendered (it has waited already), the stale jobs behind it are dropped.
+        // A job above the target during probation re-enters the failure mode at once.
         t.at(6000);
-        assert_eq!(t.dequeue(700), Verdict::Run);
-        assert!(t.c.is_shedding());
+        assert!(t.dequeue(700));
         assert_eq!(t.admit(0), Err(Refusal::Codel));
-        t.at(6050);
-        assert_eq!(t.dequeue(650), Verdict::Drop);
         // After a full interval of good behaviour, probation is over.
         t.at(6100);
         t.dequeue(10);
         t.at(11_200);
         assert_eq!(t.admit(1500), Ok(()));
-        assert_eq!(t.dequeue(700), Verdict::Run);
+        assert!(!t.dequeue(700));
     }
 
     #[test]
@@ -332,27 +307,24 @@ mod tests {
         let mut t = Timeline::new();
         // Normal mode: lone jobs that waited never open an episode.
         t.at(0);
-        assert_eq!(t.dequeue_last(900), Verdict::Run);
+        assert!(!t.dequeue_last(900));
         t.at(6000);
-        assert_eq!(t.dequeue_last(900), Verdict::Run);
-        assert!(!t.c.is_shedding());
-        // The failure mode: a stale job is dropped even when last; the empty queue ends it.
+        assert!(!t.dequeue_last(900));
+        // The failure mode: a stale last job keeps it; the empty queue ends it.
         t.at(10_000);
         t.dequeue(600);
         t.at(15_000);
-        assert_eq!(t.dequeue(600), Verdict::Drop);
+        assert!(t.dequeue(600));
         t.at(15_100);
-        assert_eq!(t.dequeue_last(900), Verdict::Drop);
+        assert!(t.dequeue_last(900));
         t.c.on_empty(t.now);
         assert!(!t.c.is_shedding());
-        // Probation: a lone job that waited behind a long render is served and keeps the
-        // instance out of the failure mode; the same wait with a queue behind it is not.
+        // Probation: a lone job that waited behind a long render keeps the instance out
+        // of the failure mode; the same wait with a queue behind it does not.
         t.at(15_600);
-        assert_eq!(t.dequeue_last(700), Verdict::Run);
-        assert!(!t.c.is_shedding());
+        assert!(!t.dequeue_last(700));
         t.at(15_700);
-        assert_eq!(t.dequeue(700), Verdict::Run);
-        assert!(t.c.is_shedding());
+        assert!(t.dequeue(700));
     }
 
     #[test]

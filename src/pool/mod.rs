@@ -4,11 +4,14 @@
 
 pub mod clock;
 pub mod codel;
+pub mod cost;
+mod priority;
 mod queue;
 
 use crate::metrics::Metrics;
 use crate::variant::key::VariantKey;
 use queue::{Discarded, QueueState, Taken};
+use std::time::Instant;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -16,6 +19,7 @@ use std::time::Duration;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use codel::CodelParams;
+pub use cost::{Cost, CostClass};
 pub use queue::QueueParams;
 
 /// Why a job was refused or dropped; each answers `503`.
@@ -23,7 +27,7 @@ pub use queue::QueueParams;
 pub enum RejectReason {
     /// The queue is at its hard bound (jobs or estimated wait).
     Full,
-    /// The failure mode refused or dropped it.
+    /// The failure mode refused it.
     Codel,
     /// The render ran past its deadline.
     Deadline,
@@ -52,6 +56,13 @@ pub struct Rejection {
     pub retry_after: Duration,
 }
 
+impl Rejection {
+    /// Whole seconds for `Retry-After`: at least 1, at most 2 minutes.
+    pub fn retry_after_secs(&self) -> u64 {
+        self.retry_after.as_secs_f64().ceil().clamp(1.0, 120.0) as u64
+    }
+}
+
 /// Whether a job serves waiting requests or only fills the cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobKind {
@@ -73,6 +84,11 @@ pub trait Job: Send + 'static {
     fn wanted(&self) -> bool;
     /// The variant the job renders (hydration deduplicates on it).
     fn key(&self) -> VariantKey;
+    /// What the job is expected to cost, for admission's wait estimate. Unknown by
+    /// default: the job then counts as an average one.
+    fn cost(&self) -> Cost {
+        Cost::default()
+    }
     /// Called, under the queue's lock, on the interactive job next in line when a worker
     /// takes work and the instance is not shedding: a chance to start cheap, non-blocking
     /// preparation (the render job reads its source ahead, once the running job has
@@ -98,10 +114,10 @@ impl Shared {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn publish(&self, st: &QueueState) {
+    fn publish(&self, st: &QueueState, now: Instant) {
         self.shedding.store(st.is_shedding(), Ordering::Release);
         self.drain_ms
-            .store(st.drain_estimate().as_millis() as u64, Ordering::Release);
+            .store(st.drain_estimate(now).as_millis() as u64, Ordering::Release);
         self.metrics.queue_depth.set(st.interactive_len() as i64);
         self.metrics.hydration_depth.set(st.hydration_len() as i64);
         self.metrics.overloaded.set(st.is_shedding() as i64);
@@ -157,10 +173,16 @@ impl WorkerPool {
         let mut threads = Vec::with_capacity(params.workers);
         for n in 0..params.workers.max(1) {
             let shared = shared.clone();
+            let nice = params.worker_nice;
             threads.push(
                 std::thread::Builder::new()
                     .name(format!("render-{n}"))
-                    .spawn(move || worker_loop(&shared))?,
+                    .spawn(move || {
+                        if !priority::lower_current_thread(nice) {
+                            tracing::warn!(nice, "the OS refused to lower a worker's priority");
+                        }
+                        worker_loop(&shared)
+                    })?,
             );
         }
         Ok(WorkerPool {
@@ -173,9 +195,10 @@ impl WorkerPool {
     /// no allocation beyond the queue slot: the refusal path costs microseconds.
     pub fn try_submit(&self, job: Box<dyn Job>) -> Result<(), (Box<dyn Job>, Rejection)> {
         let mut st = self.shared.lock();
-        let result = st.push(self.shared.clock.now(), job);
-        let retry_after = st.drain_estimate();
-        self.shared.publish(&st);
+        let now = self.shared.clock.now();
+        let result = st.push(now, job);
+        let retry_after = st.drain_estimate(now);
+        self.shared.publish(&st, now);
         drop(st);
         match result {
             Ok(()) => {
@@ -221,8 +244,9 @@ impl WorkerPool {
     /// full.
     pub fn submit_hydration(&self, job: Box<dyn Job>) -> bool {
         let mut st = self.shared.lock();
-        let queued = st.push_hydration(self.shared.clock.now(), job);
-        self.shared.publish(&st);
+        let now = self.shared.clock.now();
+        let queued = st.push_hydration(now, job);
+        self.shared.publish(&st, now);
         drop(st);
         if queued {
             self.shared.work_ready.notify_one();
@@ -237,7 +261,7 @@ impl WorkerPool {
             shedding: st.is_shedding(),
             queued: st.interactive_len(),
             hydration_queued: st.hydration_len(),
-            drain_estimate: st.drain_estimate(),
+            drain_estimate: st.drain_estimate(self.shared.clock.now()),
         }
     }
 
@@ -248,7 +272,7 @@ impl WorkerPool {
             let mut st = self.shared.lock();
             st.shutting_down = true;
             st.clear_hydration();
-            self.shared.publish(&st);
+            self.shared.publish(&st, self.shared.clock.now());
         }
         self.shared.work_ready.notify_all();
         let threads = std::mem::take(&mut *self.threads.lock().unwrap_or_else(|p| p.into_inner()));
@@ -261,18 +285,19 @@ impl WorkerPool {
 fn worker_loop(shared: &Shared) {
     loop {
         let mut discarded = Discarded::default();
-        let (taken, retry_after) = {
+        let taken = {
             let mut st = shared.lock();
             let taken = loop {
-                let taken = st.take(shared.clock.now(), &mut discarded);
-                // Anything taken, dropped or skipped is accounted for before waiting.
+                let now = shared.clock.now();
+                let taken = st.take(now, &mut discarded);
+                // Anything taken or skipped is accounted for before waiting.
                 if !matches!(taken, Taken::Idle) || !discarded.is_empty() {
                     break taken;
                 }
                 if st.shutting_down {
                     return;
                 }
-                shared.publish(&st);
+                shared.publish(&st, now);
                 st = shared
                     .work_ready
                     .wait(st)
@@ -284,9 +309,8 @@ fn worker_loop(shared: &Shared) {
             {
                 next.warm();
             }
-            shared.publish(&st);
-            let retry_after = st.drain_estimate();
-            (taken, retry_after)
+            shared.publish(&st, shared.clock.now());
+            taken
         };
         let m = &shared.metrics;
         for s in &discarded.sojourns {
@@ -294,16 +318,9 @@ fn worker_loop(shared: &Shared) {
         }
         m.skipped.inc_by(discarded.skipped);
         m.hydration_expired.inc_by(discarded.expired);
-        for job in discarded.dropped {
-            m.rejected.with_label_values(&["codel"]).inc();
-            job.reject(Rejection {
-                reason: RejectReason::Codel,
-                retry_after,
-            });
-        }
-        let (job, kind) = match taken {
-            Taken::Interactive(job) => (job, JobKind::Interactive),
-            Taken::Hydration(job) => (job, JobKind::Hydration),
+        let (job, kind, ticket) = match taken {
+            Taken::Interactive(job, ticket) => (job, JobKind::Interactive, ticket),
+            Taken::Hydration(job, ticket) => (job, JobKind::Hydration, ticket),
             Taken::Idle => continue,
         };
         m.workers_busy.inc();
@@ -312,8 +329,10 @@ fn worker_loop(shared: &Shared) {
         // waiters see their channel closed and answer an error.
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(kind)));
         m.workers_busy.dec();
-        let took = shared.clock.now().saturating_duration_since(started);
-        shared.lock().record_service(took);
+        let now = shared.clock.now();
+        let mut st = shared.lock();
+        st.finish(ticket, now.saturating_duration_since(started));
+        shared.publish(&st, now);
     }
 }
 

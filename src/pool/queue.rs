@@ -1,8 +1,10 @@
 //! The two queues in front of the workers, as plain state guarded by the pool's mutex:
-//! the bounded interactive queue (with its admission controller) and the hydration queue
-//! of refused misses, taken only when the interactive queue is empty. Time is a parameter.
+//! the bounded interactive queue (with its admission controller and the cost model behind
+//! its wait estimate) and the hydration queue of refused misses, taken only when the
+//! interactive queue is empty. Time is a parameter.
 
-use super::codel::{CodelParams, Controller, Refusal, Verdict};
+use super::codel::{CodelParams, Controller, Refusal};
+use super::cost::{Cost, CostModel};
 use super::{Job, RejectReason};
 use crate::variant::key::VariantKey;
 use std::collections::{HashSet, VecDeque};
@@ -15,6 +17,8 @@ pub struct QueueParams {
     pub capacity: usize,
     /// Number of workers (for wait estimates).
     pub workers: usize,
+    /// The workers' nice value (0: unchanged).
+    pub worker_nice: u8,
     /// The controller's tunables.
     pub codel: CodelParams,
     /// Hard bound of the hydration queue, in jobs.
@@ -26,14 +30,30 @@ pub struct QueueParams {
 pub(super) struct Queued {
     pub(super) job: Box<dyn Job>,
     pub(super) enqueued: Instant,
+    /// What the job was expected to cost when admitted.
+    cost: Cost,
+    predicted: Duration,
 }
+
+/// A job on a worker, for the estimate of when that worker is free again.
+#[derive(Debug, Clone, Copy)]
+struct Running {
+    ticket: u64,
+    started: Instant,
+    cost: Cost,
+    predicted: Duration,
+}
+
+/// Hands back to [`QueueState::finish`] which running job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Ticket(u64);
 
 /// What a worker gets from [`QueueState::take`].
 pub(super) enum Taken {
     /// An interactive job to render.
-    Interactive(Box<dyn Job>),
+    Interactive(Box<dyn Job>, Ticket),
     /// A hydration job to render into the cache.
-    Hydration(Box<dyn Job>),
+    Hydration(Box<dyn Job>, Ticket),
     /// Nothing to do: wait.
     Idle,
 }
@@ -41,8 +61,6 @@ pub(super) enum Taken {
 /// Side effects of taking work, carried out by the worker outside the lock.
 #[derive(Default)]
 pub(super) struct Discarded {
-    /// Jobs dropped by the controller (answer 503).
-    pub(super) dropped: Vec<Box<dyn Job>>,
     /// Number of jobs skipped because nobody waits for them.
     pub(super) skipped: u64,
     /// Number of hydration entries expired past the horizon.
@@ -54,8 +72,7 @@ pub(super) struct Discarded {
 impl Discarded {
     /// Whether taking work left nothing to account for.
     pub(super) fn is_empty(&self) -> bool {
-        self.dropped.is_empty()
-            && self.skipped == 0
+        self.skipped == 0
             && self.expired == 0
             && self.sojourns.is_empty()
     }
@@ -67,8 +84,12 @@ pub(super) struct QueueState {
     interactive: VecDeque<Queued>,
     hydration: VecDeque<Queued>,
     hydration_keys: HashSet<VariantKey>,
-    /// Exponentially weighted mean of recent render times, for wait estimates.
-    service_ewma: Duration,
+    /// Learned render times, for wait estimates.
+    costs: CostModel,
+    /// The sum of the predicted render times of the interactive queue.
+    queued_work: Duration,
+    running: Vec<Running>,
+    next_ticket: u64,
     pub(super) shutting_down: bool,
 }
 
@@ -80,7 +101,10 @@ impl QueueState {
             interactive: VecDeque::with_capacity(params.capacity),
             hydration: VecDeque::new(),
             hydration_keys: HashSet::new(),
-            service_ewma: Duration::ZERO,
+            costs: CostModel::default(),
+            queued_work: Duration::ZERO,
+            running: Vec::with_capacity(params.workers),
+            next_ticket: 0,
             shutting_down: false,
         }
     }
@@ -97,25 +121,46 @@ impl QueueState {
         self.controller.is_shedding()
     }
 
-    /// Expected wait of a job queued behind `ahead` others.
-    fn wait_for(&self, ahead: usize) -> Duration {
+    /// Expected wait of a job queued now: the predicted work of the queue plus what is
+    /// left of the running renders, shared by the workers. A running job past its
+    /// prediction counts as about to end.
+    fn expected_wait(&self, now: Instant) -> Duration {
+        let running: Duration = self
+            .running
+            .iter()
+            .map(|r| {
+                r.predicted
+                    .saturating_sub(now.saturating_duration_since(r.started))
+            })
+            .sum();
         let workers = self.params.workers.max(1) as u32;
-        self.service_ewma.saturating_mul(ahead as u32) / workers
+        (self.queued_work + running) / workers
     }
 
-    /// Expected time to drain the interactive queue: the basis of `Retry-After`.
-    pub(super) fn drain_estimate(&self) -> Duration {
-        self.wait_for(self.interactive.len() + 1)
+    /// Expected time until the interactive queue has drained: the basis of `Retry-After`
+    /// (never less than one mean render).
+    pub(super) fn drain_estimate(&self, now: Instant) -> Duration {
+        self.expected_wait(now).max(self.costs.mean())
     }
 
-    /// Feeds one measured render time into the estimate.
-    pub(super) fn record_service(&mut self, took: Duration) {
-        self.service_ewma = if self.service_ewma.is_zero() {
-            took
-        } else {
-            // Weight 1/8, as TCP's SRTT: follows a change within a few renders.
-            (self.service_ewma * 7 + took) / 8
-        };
+    /// A running job ended after `took`: it no longer occupies its worker, and its time
+    /// teaches the cost model.
+    pub(super) fn finish(&mut self, ticket: Ticket, took: Duration) {
+        if let Some(i) = self.running.iter().position(|r| r.ticket == ticket.0) {
+            let r = self.running.swap_remove(i);
+            self.costs.record(&r.cost, took);
+        }
+    }
+
+    fn start(&mut self, now: Instant, cost: Cost, predicted: Duration) -> Ticket {
+        self.next_ticket += 1;
+        self.running.push(Running {
+            ticket: self.next_ticket,
+            started: now,
+            cost,
+            predicted,
+        });
+        Ticket(self.next_ticket)
     }
 
     /// Admission of an interactive job: queued, or handed back with the reason.
@@ -134,10 +179,18 @@ impl QueueState {
             let oldest = now.saturating_duration_since(head.enqueued);
             self.controller.observe_head(now, oldest);
         }
-        let est = self.wait_for(self.interactive.len());
+        let est = self.expected_wait(now);
         match self.controller.admit(now, est) {
             Ok(()) => {
-                self.interactive.push_back(Queued { job, enqueued: now });
+                let cost = job.cost();
+                let predicted = self.costs.predict(&cost);
+                self.queued_work += predicted;
+                self.interactive.push_back(Queued {
+                    job,
+                    enqueued: now,
+                    cost,
+                    predicted,
+                });
                 Ok(())
             }
             Err(Refusal::Codel) => Err((job, RejectReason::Codel)),
@@ -153,27 +206,33 @@ impl QueueState {
         if !self.hydration_keys.insert(job.key()) {
             return false;
         }
-        self.hydration.push_back(Queued { job, enqueued: now });
+        let cost = job.cost();
+        self.hydration.push_back(Queued {
+            job,
+            enqueued: now,
+            cost,
+            predicted: Duration::ZERO,
+        });
         true
     }
 
-    /// Takes the next job to render. Interactive work first; hydration only when the
-    /// interactive queue is empty.
+    /// Takes the next job to render. Interactive work first, whatever it waited (it was
+    /// admitted: it is rendered); hydration only when the interactive queue is empty.
     pub(super) fn take(&mut self, now: Instant, out: &mut Discarded) -> Taken {
         while let Some(q) = self.interactive.pop_front() {
+            self.queued_work = self.queued_work.saturating_sub(q.predicted);
             let sojourn = now.saturating_duration_since(q.enqueued);
             out.sojourns.push(sojourn);
             let behind = self.interactive.len();
-            let verdict = self.controller.on_dequeue(now, sojourn, behind);
+            self.controller.on_dequeue(now, sojourn, behind);
             if !q.job.wanted() {
                 out.skipped += 1;
                 continue;
             }
-            match verdict {
-                Verdict::Run => return Taken::Interactive(q.job),
-                Verdict::Drop => out.dropped.push(q.job),
-            }
+            let ticket = self.start(now, q.cost, q.predicted);
+            return Taken::Interactive(q.job, ticket);
         }
+        self.queued_work = Duration::ZERO;
         self.controller.on_empty(now);
         if self.shutting_down {
             return Taken::Idle;
@@ -184,7 +243,9 @@ impl QueueState {
                 out.expired += 1;
                 continue;
             }
-            return Taken::Hydration(q.job);
+            let predicted = self.costs.predict(&q.cost);
+            let ticket = self.start(now, q.cost, predicted);
+            return Taken::Hydration(q.job, ticket);
         }
         Taken::Idle
     }
@@ -202,3 +263,7 @@ impl QueueState {
         n
     }
 }
+
+#[cfg(test)]
+#[path = "queue_tests.rs"]
+mod tests;

@@ -61,6 +61,7 @@ impl Harness {
         let params = QueueParams {
             capacity,
             workers,
+            worker_nice: 0,
             codel: CodelParams::default(),
             hydration_capacity: 4,
             hydration_horizon: Duration::from_secs(3600),

@@ -18,6 +18,7 @@ mod colour;
 mod decode;
 mod effects;
 mod encode;
+mod estimate;
 mod exif;
 mod header;
 mod intermediate;
@@ -41,6 +42,7 @@ use crate::variant::{Format, PlanLimits, Variant, VariantError};
 use axum::http::StatusCode;
 use std::time::Instant;
 
+pub use estimate::{Estimate, estimate};
 pub use intermediate::{IntermediateCache, IntermediateStats, SourceKey};
 pub use malloc::release_large_buffers;
 pub use pipeline::Prepared;
@@ -143,6 +145,8 @@ pub struct Rendered {
     pub width: u32,
     /// Final height.
     pub height: u32,
+    /// The mean colour of the pixels (none when the source's bytes were passed through).
+    pub average: Option<[u8; 3]>,
 }
 
 impl Rendered {

@@ -65,13 +65,13 @@ pub(crate) fn probe(bytes: &[u8]) -> Result<Probe, RenderError> {
 /// stored pixels to the oriented image, the region and target size in stored orientation,
 /// the scale a fresh decode would use, and the encoding.
 #[derive(Debug)]
-struct Target {
-    plan: Plan,
+pub(super) struct Target {
+    pub(super) plan: Plan,
     orientation: Orientation,
     region: Rect,
     tw: u32,
     th: u32,
-    shrink: u32,
+    pub(super) shrink: u32,
     /// The output format as asked: the source's is only known for sure once decoded
     /// (WebP and AVIF sources become PNG with alpha, JPEG without).
     output: OutputFormat,
@@ -96,7 +96,11 @@ fn same_format(source: SourceFormat) -> Format {
     }
 }
 
-fn target(header: &Header, variant: &Variant, limits: &Limits) -> Result<Target, RenderError> {
+pub(super) fn target(
+    header: &Header,
+    variant: &Variant,
+    limits: &Limits,
+) -> Result<Target, RenderError> {
     let exif = if variant.orient.auto {
         header.orientation
     } else {
@@ -221,6 +225,7 @@ pub(crate) fn prepare(
             format: same_format(header.format),
             width,
             height,
+            average: None,
         })));
     }
     if let Some(trim) = &variant.trim {
@@ -402,12 +407,14 @@ fn finish(
     deadline.check("transform")?;
 
     let (width, height) = (raster.width(), raster.height());
+    let average = Some(raster.average_rgb());
     let bytes = encode::encode_within(raster, format, settings, (t.quality, t.max_bytes), &kept)?;
     Ok(Rendered {
         bytes,
         format,
         width,
         height,
+        average,
     })
 }
 

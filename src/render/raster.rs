@@ -142,6 +142,28 @@ impl Raster {
         &self.data[i..i + c]
     }
 
+    /// The mean colour, from at most about 4096 evenly spread pixels: the overload
+    /// placeholder of this source's later refusals. Alpha is ignored; CMYK is never seen
+    /// here (the colour stage has converted it).
+    pub(crate) fn average_rgb(&self) -> [u8; 3] {
+        let c = self.channels();
+        let pixels = self.data.len() / c.max(1);
+        let step = (pixels / 4096).max(1);
+        let (mut sum, mut n) = ([0u64; 3], 0u64);
+        for p in self.data.chunks_exact(c).step_by(step) {
+            let rgb = match self.layout {
+                Layout::Gray | Layout::GrayAlpha => [p[0]; 3],
+                _ => [p[0], p[1], p[2]],
+            };
+            for (s, v) in sum.iter_mut().zip(rgb) {
+                *s += v as u64;
+            }
+            n += 1;
+        }
+        let n = n.max(1);
+        sum.map(|s| ((s + n / 2) / n) as u8)
+    }
+
     /// Whether every alpha value is 255 (always true without an alpha channel).
     pub(crate) fn is_opaque(&self) -> bool {
         if !self.layout.has_alpha() {
