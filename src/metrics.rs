@@ -100,10 +100,7 @@ impl Metrics {
         let workers_busy = IntGauge::new("vignette_workers_busy", "Workers currently rendering")
             .expect("valid metric");
         let rejected = IntCounterVec::new(
-            Opts::new(
-                "vignette_rejected_total",
-                "Misses refused (503) by reason",
-            ),
+            Opts::new("vignette_rejected_total", "Misses refused (503) by reason"),
             &["reason"],
         )
         .expect("valid metric");

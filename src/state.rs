@@ -3,6 +3,7 @@
 //! reloaded), the worker pool, the flights in progress, what renders taught (source
 //! facts, rendered sizes), the overload placeholders and the metrics.
 
+use crate::admission::{Siblings, SourceFacts};
 use crate::cache::{CacheMetrics, LocalDirStore, S3Store, SlotCache, SlotStore};
 use crate::config::{CacheStoreChoice, Settings, SourceChoice};
 use crate::flight::job::{RenderContext, RenderSink};
@@ -10,7 +11,6 @@ use crate::flight::sources::SourceBudget;
 use crate::flight::{Flights, Hold};
 use crate::metrics::Metrics;
 use crate::pool::{Clock, SystemClock, WorkerPool};
-use crate::admission::{Siblings, SourceFacts};
 use crate::render::placeholder::Placeholders;
 use crate::render::{IntermediateCache, Rendered};
 use crate::s3::{S3Client, S3Metrics, S3Settings};

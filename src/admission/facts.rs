@@ -67,8 +67,22 @@ mod tests {
             height: 480,
             orientation: 1,
         };
-        facts.learn("local:///a.jpg", "v1", Facts { probe: Some(probe), colour: None });
-        facts.learn("local:///a.jpg", "v1", Facts { probe: None, colour: Some([1, 2, 3]) });
+        facts.learn(
+            "local:///a.jpg",
+            "v1",
+            Facts {
+                probe: Some(probe),
+                colour: None,
+            },
+        );
+        facts.learn(
+            "local:///a.jpg",
+            "v1",
+            Facts {
+                probe: None,
+                colour: Some([1, 2, 3]),
+            },
+        );
         let known = facts.get("local:///a.jpg", "v1");
         assert_eq!(known.probe, Some(probe));
         assert_eq!(known.colour, Some([1, 2, 3]));

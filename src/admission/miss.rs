@@ -4,7 +4,7 @@
 
 use super::facts::Facts;
 use super::siblings::{Shape, Sibling};
-use crate::flight::job::{RenderJob, Remember};
+use crate::flight::job::{Remember, RenderJob};
 use crate::pool::{Cost, CostClass};
 use crate::render::{self, Estimate, Probe, Rendered};
 use crate::state::AppState;
@@ -137,7 +137,9 @@ impl Miss {
             self.variant.clone(),
             self.key,
         );
-        state.pool.submit_hydration(Box::new(self.prepare(state, job)));
+        state
+            .pool
+            .submit_hydration(Box::new(self.prepare(state, job)));
     }
 }
 

@@ -9,8 +9,8 @@ mod miss;
 mod overloaded;
 mod siblings;
 
-pub use facts::SourceFacts;
 pub(crate) use facts::Facts;
+pub use facts::SourceFacts;
 pub use siblings::Siblings;
 
 use crate::dialect::{Delivery, ImageRequest, negotiate};

@@ -11,6 +11,7 @@ use crate::config::OverloadAnswer;
 use crate::dialect::negotiate;
 use crate::error::{AppError, SharedError};
 use crate::pool::{RejectReason, Rejection};
+use crate::render::placeholder::NEUTRAL_GREY;
 use crate::state::AppState;
 use crate::variant::{Format, OutputFormat, Resize};
 use std::sync::Arc;
@@ -134,7 +135,7 @@ async fn cheaper_format(
 /// The refusal with a uniform image: of the format asked (the source's for "as source"
 /// when its header is known, else JPEG), of the exact output size when the source's
 /// header is known, else of the size the URL names; the source's mean colour when a
-/// render has seen it, else grey.
+/// render has seen it, else grey (AVIF is always grey: its tile is encoded once).
 fn placeholder(state: &AppState, miss: &Miss, rejection: Rejection) -> Answer {
     let estimate = miss.estimate(state);
     let format = match (miss.variant.format, estimate) {
@@ -146,16 +147,13 @@ fn placeholder(state: &AppState, miss: &Miss, rejection: Rejection) -> Answer {
         Some(e) => (e.width, e.height),
         None => named_size(&miss.variant.resize),
     };
-    let colour = miss.facts(state).colour.unwrap_or(GREY);
+    let colour = miss.facts(state).colour.unwrap_or(NEUTRAL_GREY);
     Answer::Placeholder {
         bytes: state.placeholders.image(format, width, height, colour),
         format,
         rejection,
     }
 }
-
-/// Neutral grey, for sources never rendered.
-const GREY: [u8; 3] = [128, 128, 128];
 
 /// The size a URL names without the source's: its box, square when one side is named,
 /// one pixel when none is.
@@ -179,7 +177,10 @@ mod tests {
     fn avif_falls_back_to_webp_when_accepted_then_to_the_source_format() {
         let avif = OutputFormat::Is(Format::Avif);
         let webp = OutputFormat::Is(Format::Webp);
-        assert_eq!(cheaper(avif, Some(CHROME)), vec![webp, OutputFormat::AsSource]);
+        assert_eq!(
+            cheaper(avif, Some(CHROME)),
+            vec![webp, OutputFormat::AsSource]
+        );
         assert_eq!(
             cheaper(avif, Some("image/avif,*/*")),
             vec![OutputFormat::AsSource]

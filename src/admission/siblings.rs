@@ -103,11 +103,26 @@ mod tests {
 
     #[test]
     fn sizes_of_one_shape_differ_in_size_only() {
-        assert_eq!(shape("full/400,/0/default.jpg"), shape("full/380,/0/default.jpg"));
-        assert_eq!(shape("full/!400,400/0/default.jpg"), shape("full/!300,300/0/default.jpg"));
-        assert_ne!(shape("full/400,/0/default.jpg"), shape("full/400,/0/default.webp"));
-        assert_ne!(shape("full/400,/0/default.jpg"), shape("square/400,/0/default.jpg"));
-        assert_ne!(shape("full/400,/0/default.jpg"), shape("full/400,/90/default.jpg"));
+        assert_eq!(
+            shape("full/400,/0/default.jpg"),
+            shape("full/380,/0/default.jpg")
+        );
+        assert_eq!(
+            shape("full/!400,400/0/default.jpg"),
+            shape("full/!300,300/0/default.jpg")
+        );
+        assert_ne!(
+            shape("full/400,/0/default.jpg"),
+            shape("full/400,/0/default.webp")
+        );
+        assert_ne!(
+            shape("full/400,/0/default.jpg"),
+            shape("square/400,/0/default.jpg")
+        );
+        assert_ne!(
+            shape("full/400,/0/default.jpg"),
+            shape("full/400,/90/default.jpg")
+        );
     }
 
     #[test]
@@ -126,9 +141,19 @@ mod tests {
         }
         let near = s.near(&sh, &key(9), (400, 300), 0.25);
         let keys: Vec<u8> = near.iter().map(|s| s.key.0[0]).collect();
-        assert_eq!(keys, vec![4, 2, 1], "390 (2.5 %), 420 (5 %), 300 (25 %); 520 is 30 % off");
-        assert!(s.near(&sh, &key(4), (390, 292), 0.0).is_empty(), "own key excluded");
-        assert!(s.near(&shape("full/400,/0/default.png"), &key(9), (400, 300), 1.0).is_empty());
+        assert_eq!(
+            keys,
+            vec![4, 2, 1],
+            "390 (2.5 %), 420 (5 %), 300 (25 %); 520 is 30 % off"
+        );
+        assert!(
+            s.near(&sh, &key(4), (390, 292), 0.0).is_empty(),
+            "own key excluded"
+        );
+        assert!(
+            s.near(&shape("full/400,/0/default.png"), &key(9), (400, 300), 1.0)
+                .is_empty()
+        );
     }
 
     #[test]
@@ -145,6 +170,9 @@ mod tests {
         }
         let near = s.near(&sh, &key(255), (400, 300), 0.0);
         assert_eq!(near.len(), Siblings::PER_SHAPE);
-        assert!(near.iter().all(|s| s.key.0[0] >= 40 - Siblings::PER_SHAPE as u8));
+        assert!(
+            near.iter()
+                .all(|s| s.key.0[0] >= 40 - Siblings::PER_SHAPE as u8)
+        );
     }
 }

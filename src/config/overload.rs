@@ -76,12 +76,21 @@ mod tests {
     fn defaults_and_bad_values_name_the_setting() {
         let s = parse(&[]).unwrap();
         assert_eq!(s.overload, OverloadSettings::default());
-        let s = parse(&["--overload-answer", "placeholder", "--degrade-format", "false"]).unwrap();
+        let s = parse(&[
+            "--overload-answer",
+            "placeholder",
+            "--degrade-format",
+            "false",
+        ])
+        .unwrap();
         assert_eq!(s.overload.answer, OverloadAnswer::Placeholder);
         assert!(!s.overload.degrade_format);
         let e = parse(&["--overload-answer", "image"]).unwrap_err();
         assert!(e.to_string().contains("--overload-answer"), "{e}");
         let e = parse(&["--degrade-max-size-ratio", "2"]).unwrap_err();
-        assert!(e.to_string().contains("VIGNETTE_DEGRADE_MAX_SIZE_RATIO"), "{e}");
+        assert!(
+            e.to_string().contains("VIGNETTE_DEGRADE_MAX_SIZE_RATIO"),
+            "{e}"
+        );
     }
 }

@@ -117,13 +117,8 @@ impl Cli {
                 )
                 .int(1, 1_000_000)? as usize,
                 workers,
-                worker_nice: check!(
-                    self,
-                    worker_nice,
-                    "--worker-nice",
-                    "VIGNETTE_WORKER_NICE"
-                )
-                .int(0, 19)? as u8,
+                worker_nice: check!(self, worker_nice, "--worker-nice", "VIGNETTE_WORKER_NICE")
+                    .int(0, 19)? as u8,
                 codel,
                 hydration_capacity: check!(
                     self,

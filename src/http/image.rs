@@ -73,7 +73,10 @@ fn respond(state: &AppState, served: Served, extra: HeaderMap) -> Response {
             h.insert("x-cache", HeaderValue::from_static(cache));
         }
         Answer::Degraded { reason, .. } => {
-            h.insert("x-vignette-degraded", HeaderValue::from_static(reason.as_str()));
+            h.insert(
+                "x-vignette-degraded",
+                HeaderValue::from_static(reason.as_str()),
+            );
         }
         Answer::Placeholder { rejection, .. } => {
             h.insert(

@@ -11,11 +11,11 @@ mod queue;
 use crate::metrics::Metrics;
 use crate::variant::key::VariantKey;
 use queue::{Discarded, QueueState, Taken};
-use std::time::Instant;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
+use std::time::Instant;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use codel::CodelParams;

@@ -52,6 +52,10 @@ mod tests {
         .join()
         .unwrap();
         assert_eq!(lowered, 10.max(before));
-        assert_eq!(nice_of_current_thread(), before, "the spawning thread is untouched");
+        assert_eq!(
+            nice_of_current_thread(),
+            before,
+            "the spawning thread is untouched"
+        );
     }
 }

@@ -72,9 +72,7 @@ pub(super) struct Discarded {
 impl Discarded {
     /// Whether taking work left nothing to account for.
     pub(super) fn is_empty(&self) -> bool {
-        self.skipped == 0
-            && self.expired == 0
-            && self.sojourns.is_empty()
+        self.skipped == 0 && self.expired == 0 && self.sojourns.is_empty()
     }
 }
 

@@ -105,7 +105,10 @@ fn admission_bounds_the_wait_of_a_queue_of_large_jobs() {
     // 400 ms each: five fit under the 2 s bound, the sixth would wait 2.0 s (admitted:
     // the bound is inclusive), the seventh is refused as `full`.
     for id in 0..6 {
-        assert!(q.push(t0, job(id, CostClass::Avif, 1.0)).is_ok(), "job {id}");
+        assert!(
+            q.push(t0, job(id, CostClass::Avif, 1.0)).is_ok(),
+            "job {id}"
+        );
     }
     let refused = q.push(t0, job(7, CostClass::Avif, 1.0));
     assert!(matches!(refused, Err((_, RejectReason::Full))));
@@ -182,5 +185,8 @@ fn browser_like_clients_are_refused_at_admission_or_rendered_in_bounded_time() {
         "waits bounded by admission: {max_sojourn:?}"
     );
     assert!(!q.is_shedding());
-    assert!(q.push(t0 + ms(40_000), job(0, CostClass::Jpeg, 36.0)).is_ok());
+    assert!(
+        q.push(t0 + ms(40_000), job(0, CostClass::Jpeg, 36.0))
+            .is_ok()
+    );
 }

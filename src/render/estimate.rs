@@ -80,7 +80,10 @@ mod tests {
         assert_eq!(e.format, Format::Jpeg);
         assert_eq!(e.decoded_pixels, 7360 * 4912 / 64, "decoded at 1/8");
         let png = probe(SourceFormat::Png, 7360, 4912, 1);
-        assert_eq!(estimate(&png, &thumb, &limits).unwrap().decoded_pixels, 7360 * 4912);
+        assert_eq!(
+            estimate(&png, &thumb, &limits).unwrap().decoded_pixels,
+            7360 * 4912
+        );
         // A portrait by EXIF: the displayed size is what the plan sees.
         let turned = probe(SourceFormat::Jpeg, 4912, 7360, 6);
         let e = estimate(&turned, &thumb, &limits).unwrap();

@@ -28,8 +28,6 @@ mod malloc;
 mod metadata;
 mod orientation;
 mod pipeline;
-// Used by the overload answer (issue 13).
-#[allow(dead_code)]
 pub(crate) mod placeholder;
 mod quality;
 mod raster;

@@ -1,4 +1,4 @@
-//! Placeholder images for the overload answer (issue 13): a uniform colour of any size in
+//! Placeholder images for the overload answer (`--overload-answer placeholder`): a uniform colour of any size in
 //! every output format, written without an encoder in microseconds.
 //!
 //! A uniform image needs almost no information, and every format has a way of saying
