@@ -22,11 +22,11 @@ pub(super) async fn serve(
     extra: HeaderMap,
 ) -> Result<Response, SharedError> {
     let served = admission::serve(state, headers, request).await?;
-    Ok(respond(state, served, extra))
+    Ok(respond(state, &served, &extra))
 }
 
 /// The response to an answer.
-fn respond(state: &AppState, served: Served, extra: HeaderMap) -> Response {
+fn respond(state: &AppState, served: &Served, extra: &HeaderMap) -> Response {
     let (status, body, format, label) = match &served.answer {
         Answer::NotModified => (StatusCode::NOT_MODIFIED, None, None, "not_modified"),
         Answer::Image { bytes, format, hit } => {
@@ -95,7 +95,7 @@ fn respond(state: &AppState, served: Served, extra: HeaderMap) -> Response {
     {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    for (name, value) in &extra {
+    for (name, value) in extra {
         h.append(name, value.clone());
     }
     resp.extensions_mut().insert(AnswerLabel(label));
