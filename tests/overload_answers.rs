@@ -198,3 +198,47 @@ async fn the_placeholder_refusal_is_an_image_of_the_requested_format_and_size() 
     drop(gates); // frees the worker, or the shutdown would wait for it
     s.stop().await;
 }
+
+/// What browsers do with an image body on a 503: Chromium shows it. The placeholders of
+/// a real overloaded instance go through `scripts/placeholder-chromium`, which serves
+/// them with status 503 on loopback to headless Chromium and checks the size and colour
+/// it decoded. Needs Debian's chromium (`scripts/bootstrap --test` installs it): fails,
+/// never skips, without it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_shows_the_placeholder_of_a_503() {
+    let s = start_with(common::fixtures::write_all, |st| {
+        tight(st);
+        st.overload.answer = OverloadAnswer::Placeholder;
+    })
+    .await;
+    let gates = overload(&s).await;
+    let out = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for ext in ["jpg", "png", "webp", "avif", "gif"] {
+        // Never rendered: the size the URL names, in neutral grey.
+        let (status, _, body) = s
+            .iiif(&format!("grid.jpg/full/!90,70/0/default.{ext}"))
+            .await;
+        assert_eq!(status, 503);
+        let path = out.path().join(format!("128-128-128_90x70.{ext}"));
+        std::fs::write(&path, body).unwrap();
+        files.push(path);
+    }
+    drop(gates);
+    s.stop().await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/placeholder-chromium");
+    let run = std::process::Command::new("python3")
+        .arg(script)
+        .args(["--status", "503"])
+        .args(&files)
+        .output()
+        .expect("python3 runs");
+    let report = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "Chromium did not show every placeholder (exit {:?}; exit 2 = no chromium):\n{report}{}",
+        run.status.code(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(report.matches("ok   ").count(), 5, "{report}");
+}
