@@ -75,6 +75,7 @@ export function overload(profile) {
   const last503 = new Trend('refusal_after_fall_s'); // seconds after the fall of each later 503
   const excess = new Trend('miss_200_overload_minus_render', true); // 200 latency − median render
   const xcacheHit = new Counter('miss_answered_from_cache'); // random variant that was already cached
+  const degraded = new Counter('miss_degraded'); // 200 with another cached size or a cheaper format
   const hitWasHit = new Rate('hit_xcache_hit'); // hits answered with X-Cache: hit
   const srv = serverGauges();
 
@@ -201,6 +202,7 @@ export function overload(profile) {
     }
     if (s === 200 && kind === 'miss') {
       if (res.headers['X-Cache'] === 'hit') xcacheHit.add(1);
+      if (res.headers['X-Vignette-Degraded']) degraded.add(1, { phase });
       if (phase === 'overload') excess.add(d - data.calibMs);
     }
     if (s === 200 && kind === 'hit') hitWasHit.add(res.headers['X-Cache'] === 'hit');
@@ -315,6 +317,7 @@ export function overload(profile) {
     lines.push(goal('unexpected statuses (not 200/503)', `${vals(data, 'unexpected_status').passes || 0}`, '0', (vals(data, 'unexpected_status').passes || 0) === 0));
     lines.push(goal('503 without Retry-After or no-store', `${vals(data, 'refusal_headers_bad').passes || 0}`, '0', (vals(data, 'refusal_headers_bad').passes || 0) === 0));
     lines.push(goal('random misses answered from the cache', `${vals(data, 'miss_answered_from_cache').count || 0}`, '', null));
+    lines.push(goal('misses answered degraded (other size, cheaper format)', `${vals(data, 'miss_degraded').count || 0}`, '', null));
     lines.push('');
     lines.push('thresholds:');
     lines.push(...thresholdLines(data));
