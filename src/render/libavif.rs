@@ -1,5 +1,6 @@
-//! The only `unsafe` code of vignette: a small binding over libavif (built with libaom)
-//! for AVIF decoding and encoding.
+//! One of vignette's FFI modules (with `libwebp`, `malloc` and `pool::priority`, the only
+//! `unsafe` code): a small binding over libavif (built with libaom) for AVIF decoding and
+//! encoding.
 //!
 //! Why not the safe `libavif` crate: its encoder never allocates an alpha plane, so AVIF
 //! output lost transparency, and its decoder sets no size limits, so a crafted AV1 stream

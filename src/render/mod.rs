@@ -11,7 +11,10 @@
 //! * `encode`: one encoder per output format; nothing from the source is copied.
 //! * `pipeline`: the order of the stages, the limits and the deadline checks.
 //! * `intermediate`: decode once, serve many: decoded sources kept for later widths.
-//! * `libavif`, `libwebp`, `malloc`: the FFI modules (the only `unsafe` code).
+//! * `libavif`, `libwebp`, `malloc`: FFI modules (with `pool::priority`, the only
+//!   `unsafe` code).
+//! * `estimate`: a render's output size and decode cost, foreseen from a header.
+//! * `placeholder`: uniform images of any size for the overload answer, without encoder.
 
 mod canvas;
 mod colour;

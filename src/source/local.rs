@@ -34,11 +34,6 @@ impl LocalSource {
         })
     }
 
-    /// The canonical root directory.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// Maps an identifier to a file inside the root, or `NotFound`.
     fn resolve(&self, identifier: &str) -> Result<PathBuf, SourceError> {
         let not_found = || SourceError::NotFound(identifier.to_owned());
