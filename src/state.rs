@@ -40,6 +40,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Headers already read, by identifier and source version.
     pub probes: ProbeCache,
+    /// Placeholders and colours computed for the info endpoint.
+    pub lqips: crate::lqip::LqipCache,
     /// Encoder settings fingerprint, part of every cache key.
     pub fingerprint: String,
     /// Set at shutdown: readiness fails so that the scheduler drains the instance.
@@ -164,6 +166,7 @@ impl AppState {
             render,
             metrics,
             probes: ProbeCache::default(),
+            lqips: crate::lqip::LqipCache::default(),
             draining: AtomicBool::new(false),
             cache_stop,
             flusher: Mutex::new(Some(flusher)),

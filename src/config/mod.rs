@@ -3,6 +3,7 @@
 //! a bad value stops the start with a message that names the setting.
 
 #[macro_use]
+mod browser;
 mod check;
 mod cli;
 mod dialect;
@@ -85,6 +86,10 @@ pub struct Settings {
     pub imgproxy: crate::dialect::imgproxy::Config,
     /// Formats negotiated from `Accept`, in order of preference.
     pub auto_formats: Vec<crate::variant::Format>,
+    /// Whether `/` serves the gallery page (`--gallery`, `auto` resolved).
+    pub gallery: bool,
+    /// Whether client hints size imgproxy URLs (`--client-hints`).
+    pub client_hints: bool,
 
     // Performance settings
     /// Bytes of decoded sources kept by the intermediate cache (0: off).

@@ -29,11 +29,13 @@ pub(super) async fn serve(
     request: ImageRequest,
     extra: HeaderMap,
 ) -> Result<Response, SharedError> {
+    let (request, extra) = crate::dialect::hints::apply(request, extra, headers, state.settings.client_hints);
     let ImageRequest {
         source,
         mut variant,
         negotiate,
         delivery,
+        ..
     } = request;
     let meta = match state.source.stat(&source).await {
         Ok(meta) => meta,
@@ -266,7 +268,7 @@ fn disposition(delivery: &Delivery, source: &SourceRef, format: Format) -> Optio
 }
 
 /// Whether `If-None-Match` lists `etag` (weak comparison, as RFC 9110 asks for it).
-fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+pub(super) fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
     headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
