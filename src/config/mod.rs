@@ -3,8 +3,8 @@
 //! a bad value stops the start with a message that names the setting.
 
 #[macro_use]
-mod browser;
 mod check;
+mod browser;
 mod cli;
 mod dialect;
 mod http_source;

@@ -10,7 +10,8 @@ mod colours;
 pub mod job;
 
 pub use cache::LqipCache;
-pub 
+pub use colours::Rgba;
+
 use crate::render::{self, Deadline, EncodeSettings, Limits, RenderError, SourceFormat};
 use crate::variant::{Format, OutputFormat, Resize, ResizeMode, Variant};
 use base64::Engine;
