@@ -47,7 +47,10 @@ fn error_against_smooth(rgba: &[u8], w: usize, h: usize) -> f64 {
     sum / (w * h * 3) as f64
 }
 
-async fn info(server: &common::Server, path: &str) -> (reqwest::StatusCode, reqwest::header::HeaderMap, String) {
+async fn info(
+    server: &common::Server,
+    path: &str,
+) -> (reqwest::StatusCode, reqwest::header::HeaderMap, String) {
     let resp = server
         .client
         .get(format!("{}{path}", server.base))
@@ -82,27 +85,42 @@ async fn hashes_decode_to_the_sources_thumbnail() {
     let th = base64::engine::general_purpose::STANDARD
         .decode(v["thumbhash"].as_str().unwrap())
         .unwrap();
-    assert!(th.len() <= 25, "a ThumbHash is about 20 bytes: {}", th.len());
+    assert!(
+        th.len() <= 25,
+        "a ThumbHash is about 20 bytes: {}",
+        th.len()
+    );
     let (w, h, rgba) = thumbhash::thumb_hash_to_rgba(&th).unwrap();
     let ratio = w as f64 / h as f64;
     assert!((ratio - 4.0 / 3.0).abs() < 0.15, "aspect ratio {w}×{h}");
     let err = error_against_smooth(&rgba, w, h);
-    assert!(err < 16.0, "ThumbHash decodes {err:.1} levels away from the source");
+    assert!(
+        err < 16.0,
+        "ThumbHash decodes {err:.1} levels away from the source"
+    );
 
     let bh = v["blurhash"].as_str().unwrap();
     assert_eq!(bh.len(), 4 + 2 * 4 * 3, "4×3 components: {bh}");
     let rgba = blurhash::decode(bh, 40, 30, 1.0).unwrap();
     let err = error_against_smooth(&rgba, 40, 30);
-    assert!(err < 16.0, "BlurHash decodes {err:.1} levels away from the source");
+    assert!(
+        err < 16.0,
+        "BlurHash decodes {err:.1} levels away from the source"
+    );
 
     // The placeholder is a real WebP of at most 16 px a side, close to the source too.
     let uri = v["placeholder"].as_str().unwrap();
     let b64 = uri.strip_prefix("data:image/webp;base64,").expect(uri);
-    let webp = base64::engine::general_purpose::STANDARD.decode(b64).unwrap();
+    let webp = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
     let img = fixtures::decode(&webp);
     assert_eq!((img.width, img.height), (16, 12));
     let err = error_against_smooth(&img.rgba, 16, 12);
-    assert!(err < 16.0, "placeholder is {err:.1} levels away from the source");
+    assert!(
+        err < 16.0,
+        "placeholder is {err:.1} levels away from the source"
+    );
     assert!(uri.len() < 1000, "{} bytes", uri.len());
 
     // Same answer from memory; the ETag gives a 304; fewer fields, another ETag.
@@ -116,11 +134,17 @@ async fn hashes_decode_to_the_sources_thumbnail() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 304);
-    let (status, small, body) = info(&server, "/info/_/th:0/bh:0:0/placeholder:0/plain/local:///smooth.png").await;
+    let (status, small, body) = info(
+        &server,
+        "/info/_/th:0/bh:0:0/placeholder:0/plain/local:///smooth.png",
+    )
+    .await;
     assert_eq!(status, 200);
     assert_ne!(small["etag"], headers["etag"]);
     let v: Value = serde_json::from_str(&body).unwrap();
-    assert!(v.get("thumbhash").is_none() && v.get("blurhash").is_none() && v.get("width").is_some());
+    assert!(
+        v.get("thumbhash").is_none() && v.get("blurhash").is_none() && v.get("width").is_some()
+    );
 }
 
 #[tokio::test]
@@ -155,7 +179,10 @@ async fn alpha_and_orientation_are_reported() {
     let (status, _, body) = info(&server, "/info/_/plain/local:///orient-6.jpg").await;
     assert_eq!(status, 200, "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();
-    assert_eq!((v["width"].as_u64(), v["height"].as_u64()), (Some(480), Some(320)));
+    assert_eq!(
+        (v["width"].as_u64(), v["height"].as_u64()),
+        (Some(480), Some(320))
+    );
     assert_eq!(v["orientation"], 6);
     assert_eq!(v["format"], "jpeg");
 }
@@ -172,10 +199,26 @@ async fn bad_input_is_a_clear_4xx() {
     .await;
     for (path, status, words) in [
         ("/info/_/plain/local:///missing.png", 404, "no such image"),
-        ("/info/_/plain/local:///text.png", 415, "not a supported image"),
-        ("/info/_/bh:12:3/plain/local:///grid.png", 400, "invalid arguments for bh"),
-        ("/info/_/exif:1/plain/local:///grid.png", 400, "not supported by vignette"),
-        ("/info/_/plain/local:///grid.png@avif", 400, "names no output format"),
+        (
+            "/info/_/plain/local:///text.png",
+            415,
+            "not a supported image",
+        ),
+        (
+            "/info/_/bh:12:3/plain/local:///grid.png",
+            400,
+            "invalid arguments for bh",
+        ),
+        (
+            "/info/_/exif:1/plain/local:///grid.png",
+            400,
+            "not supported by vignette",
+        ),
+        (
+            "/info/_/plain/local:///grid.png@avif",
+            400,
+            "names no output format",
+        ),
         ("/info/_/plain/local:///../etc/passwd", 404, "no such image"),
         ("/info/_", 400, "an info URL is"),
     ] {

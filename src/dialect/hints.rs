@@ -94,8 +94,17 @@ mod tests {
             let mut headers = HeaderMap::new();
             headers.insert("dpr", HeaderValue::from_str(bad).unwrap());
             headers.insert("width", HeaderValue::from_str(bad).unwrap());
-            let (r, _) = apply(request("/_/plain/local:///a.jpg"), HeaderMap::new(), &headers, true);
-            assert_eq!((r.variant.resize.dpr, r.variant.resize.width), (1.0, 0), "{bad}");
+            let (r, _) = apply(
+                request("/_/plain/local:///a.jpg"),
+                HeaderMap::new(),
+                &headers,
+                true,
+            );
+            assert_eq!(
+                (r.variant.resize.dpr, r.variant.resize.width),
+                (1.0, 0),
+                "{bad}"
+            );
         }
     }
 

@@ -29,7 +29,8 @@ pub(super) async fn serve(
     request: ImageRequest,
     extra: HeaderMap,
 ) -> Result<Response, SharedError> {
-    let (request, extra) = crate::dialect::hints::apply(request, extra, headers, state.settings.client_hints);
+    let (request, extra) =
+        crate::dialect::hints::apply(request, extra, headers, state.settings.client_hints);
     let ImageRequest {
         source,
         mut variant,

@@ -72,7 +72,12 @@ async fn serve(
 
 /// The key of an info: the thumbnail's variant key, with the BlurHash components and a
 /// version of the info's own computation in the settings part.
-pub(super) fn info_key(state: &AppState, source: &SourceRef, version: &str, c: Components) -> VariantKey {
+pub(super) fn info_key(
+    state: &AppState,
+    source: &SourceRef,
+    version: &str,
+    c: Components,
+) -> VariantKey {
     let settings = format!("{}/info1/{}x{}", state.fingerprint, c.0, c.1);
     VariantKey::new(source, version, &lqip::thumbnail_variant(), &settings)
 }

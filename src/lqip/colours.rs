@@ -143,7 +143,9 @@ mod tests {
     #[test]
     fn shrink_averages_boxes() {
         // 2×2 → 1×1: the mean of four greys.
-        let px = [0, 0, 0, 255, 100, 100, 100, 255, 200, 200, 200, 255, 100, 100, 100, 255];
+        let px = [
+            0, 0, 0, 255, 100, 100, 100, 255, 200, 200, 200, 255, 100, 100, 100, 255,
+        ];
         assert_eq!(shrink(&px, 2, 2, 1, 1), vec![100, 100, 100, 255]);
         assert_eq!(shrink(&px, 2, 2, 2, 2), px.to_vec());
     }

@@ -60,9 +60,9 @@ impl InfoJob {
         let bytes = match &self.prefetched {
             Some(bytes) => bytes.clone(),
             None => {
-                let remaining = deadline
-                    .0
-                    .map_or(Duration::MAX, |at| at.saturating_duration_since(Instant::now()));
+                let remaining = deadline.0.map_or(Duration::MAX, |at| {
+                    at.saturating_duration_since(Instant::now())
+                });
                 let read = ctx.source.read(&self.source, ctx.limits.max_source_bytes);
                 ctx.runtime
                     .block_on(async { tokio::time::timeout(remaining, read).await })

@@ -175,7 +175,12 @@ fn decode_png(bytes: &[u8]) -> Result<Thumbnail, RenderError> {
     let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     decoder.set_transformations(png::Transformations::normalize_to_color8());
     let mut reader = decoder.read_info().map_err(|e| bad(&e))?;
-    let mut buf = vec![0; reader.output_buffer_size().ok_or_else(|| bad(&"too large"))?];
+    let mut buf = vec![
+        0;
+        reader
+            .output_buffer_size()
+            .ok_or_else(|| bad(&"too large"))?
+    ];
     let frame = reader.next_frame(&mut buf).map_err(|e| bad(&e))?;
     let pixels = &buf[..frame.buffer_size()];
     let (colour, _) = reader.output_color_type();

@@ -23,14 +23,23 @@ fn limits() -> Limits {
 #[test]
 fn a_grey_source_gives_rgba_hashes_and_a_small_placeholder() {
     let bytes = halves(300, 150);
-    let info =
-        compute_from(&bytes, &limits(), &EncodeSettings::default(), &Deadline::NONE, Components::DEFAULT)
-            .unwrap();
+    let info = compute_from(
+        &bytes,
+        &limits(),
+        &EncodeSettings::default(),
+        &Deadline::NONE,
+        Components::DEFAULT,
+    )
+    .unwrap();
     assert_eq!((info.width, info.height, info.format), (300, 150, "png"));
     assert_eq!(info.size, bytes.len() as u64);
     assert!(!info.alpha.alpha && !info.alpha.transparent);
     // Half black, half white: the mean is mid-grey, the dominant one of the two.
-    assert!((info.average.R as i32 - 128).abs() <= 3, "{:?}", info.average);
+    assert!(
+        (info.average.R as i32 - 128).abs() <= 3,
+        "{:?}",
+        info.average
+    );
     assert!(matches!(info.dominant.R, 0 | 255), "{:?}", info.dominant);
     let th = base64::engine::general_purpose::STANDARD
         .decode(&info.thumbhash)
@@ -44,7 +53,13 @@ fn a_grey_source_gives_rgba_hashes_and_a_small_placeholder() {
 fn sources_above_the_pixel_limit_are_refused_before_decoding() {
     let mut limits = limits();
     limits.max_source_pixels = 100;
-    let err = compute_from(&halves(20, 10), &limits, &EncodeSettings::default(), &Deadline::NONE, Components::DEFAULT)
-        .unwrap_err();
+    let err = compute_from(
+        &halves(20, 10),
+        &limits,
+        &EncodeSettings::default(),
+        &Deadline::NONE,
+        Components::DEFAULT,
+    )
+    .unwrap_err();
     assert!(matches!(err, RenderError::TooLarge(_)), "{err}");
 }

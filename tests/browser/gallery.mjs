@@ -103,7 +103,7 @@ try {
     const hi = candidates.findIndex((c) => c.w >= target);
     const allowed = hi === -1 ? [candidates.length - 1] : [hi, hi - 1].filter((i) => i >= 0);
     const response = responses.get(m.currentSrc);
-    const entry = { ...m, target, chosenWidth: chosen?.w, response };
+    const entry = { ...m, target, chosenWidth: chosen?.w, largestWidth: candidates.at(-1).w, response };
     delete entry.srcset;
     report.images.push(entry);
     check(m.decoded && m.naturalWidth > 0, `${m.alt}: not decoded`);

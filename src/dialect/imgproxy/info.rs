@@ -64,7 +64,9 @@ pub struct InfoRequest {
 pub fn parse_info(path: &str, config: &Config, now: i64) -> Result<InfoRequest, DialectError> {
     let rest = path.strip_prefix('/').unwrap_or(path);
     let Some((signature, signed)) = rest.find('/').map(|i| (&rest[..i], &rest[i..])) else {
-        return Err(malformed("an info URL is /info/{signature}/{options}/{source}"));
+        return Err(malformed(
+            "an info URL is /info/{signature}/{options}/{source}",
+        ));
     };
     if config.signing.enabled() && !config.signing.verify(signature, signed) {
         return Err(DialectError::Signature);
@@ -151,9 +153,7 @@ fn option(
             .into());
         }
         _ => {
-            return Err(
-                VariantError::Malformed(format!("unknown info option: {name}")).into(),
-            );
+            return Err(VariantError::Malformed(format!("unknown info option: {name}")).into());
         }
     }
     Ok(())
@@ -173,18 +173,29 @@ mod tests {
         assert_eq!(r.source, SourceRef::Local("a.jpg".into()));
         assert_eq!((r.fields, r.components), (Fields::ALL, Components::DEFAULT));
         let r = parse("/insecure/bh:5:4/th:0/placeholder:false/aGVsbG8").unwrap_err();
-        assert!(matches!(r, DialectError::Variant(_)), "hello is no source URL");
+        assert!(
+            matches!(r, DialectError::Variant(_)),
+            "hello is no source URL"
+        );
         let r = parse("/insecure/bh:5:4/th:0/placeholder:false/plain/local:///a.png").unwrap();
         assert_eq!(r.components, Components(5, 4));
         assert!(r.fields.blurhash && !r.fields.thumbhash && !r.fields.placeholder);
-        assert!(!parse("/_/blurhash:0:0/plain/local:///a").unwrap().fields.blurhash);
+        assert!(
+            !parse("/_/blurhash:0:0/plain/local:///a")
+                .unwrap()
+                .fields
+                .blurhash
+        );
     }
 
     #[test]
     fn mistakes_are_named() {
         for (path, words) in [
             ("/_/bh:10:3/plain/local:///a", "invalid arguments for bh"),
-            ("/_/th:maybe/plain/local:///a", "th: 'maybe' is not a boolean"),
+            (
+                "/_/th:maybe/plain/local:///a",
+                "th: 'maybe' is not a boolean",
+            ),
             ("/_/exif:1/plain/local:///a", "exif is not supported"),
             ("/_/w:100/plain/local:///a", "unknown info option: w"),
             ("/_/plain/local:///a@webp", "names no output format"),

@@ -39,7 +39,10 @@ pub(super) struct Urls<'a> {
 impl Urls<'_> {
     /// An imgproxy URL of `options` (`w:640`, …) on the local file `name`.
     pub(super) fn imgproxy(&self, options: &str, name: &str) -> String {
-        let path = format!("/{options}/plain/local:///{}", utf8_percent_encode(name, KEEP));
+        let path = format!(
+            "/{options}/plain/local:///{}",
+            utf8_percent_encode(name, KEEP)
+        );
         format!("{}/{}{path}", self.base, self.sign(&path))
     }
 

@@ -70,7 +70,10 @@ pub(super) async fn page(State(state): State<Arc<AppState>>, headers: HeaderMap)
     }
     let html = PAGE
         .replace("{{count}}", &entries.len().to_string())
-        .replace("{{dir}}", &escape(&state.settings.images_dir.display().to_string()))
+        .replace(
+            "{{dir}}",
+            &escape(&state.settings.images_dir.display().to_string()),
+        )
         .replace("{{items}}", &items);
     html_response(html)
 }
@@ -94,10 +97,14 @@ pub(super) async fn thumbs(State(state): State<Arc<AppState>>, headers: HeaderMa
         .iter()
         .max_by_key(|e| e.width as u64 * e.height as u64)
     else {
-        return html_response(PAGE.replace("{{count}}", "0").replace("{{dir}}", "").replace(
-            "{{items}}",
-            "<p class=\"empty\">No image in the images directory.</p>",
-        ));
+        return html_response(
+            PAGE.replace("{{count}}", "0")
+                .replace("{{dir}}", "")
+                .replace(
+                    "{{items}}",
+                    "<p class=\"empty\">No image in the images directory.</p>",
+                ),
+        );
     };
     let urls = Urls {
         base: base_url(&state, &headers),
@@ -153,6 +160,9 @@ fn html_response(html: String) -> Response {
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert("accept-ch", HeaderValue::from_static("Sec-CH-DPR, Sec-CH-Width"));
+    h.insert(
+        "accept-ch",
+        HeaderValue::from_static("Sec-CH-DPR, Sec-CH-Width"),
+    );
     with_route(resp, "gallery")
 }
