@@ -94,6 +94,7 @@ async fn hashes_decode_to_the_sources_thumbnail() {
     let ratio = w as f64 / h as f64;
     assert!((ratio - 4.0 / 3.0).abs() < 0.15, "aspect ratio {w}×{h}");
     let err = error_against_smooth(&rgba, w, h);
+    eprintln!("ThumbHash {w}×{h}: {err:.1} levels from the source");
     assert!(
         err < 16.0,
         "ThumbHash decodes {err:.1} levels away from the source"
@@ -103,6 +104,7 @@ async fn hashes_decode_to_the_sources_thumbnail() {
     assert_eq!(bh.len(), 4 + 2 * 4 * 3, "4×3 components: {bh}");
     let rgba = blurhash::decode(bh, 40, 30, 1.0).unwrap();
     let err = error_against_smooth(&rgba, 40, 30);
+    eprintln!("BlurHash 40×30: {err:.1} levels from the source");
     assert!(
         err < 16.0,
         "BlurHash decodes {err:.1} levels away from the source"
@@ -117,11 +119,28 @@ async fn hashes_decode_to_the_sources_thumbnail() {
     let img = fixtures::decode(&webp);
     assert_eq!((img.width, img.height), (16, 12));
     let err = error_against_smooth(&img.rgba, 16, 12);
+    eprintln!("placeholder 16×12: {err:.1} levels from the source");
     assert!(
         err < 16.0,
         "placeholder is {err:.1} levels away from the source"
     );
     assert!(uri.len() < 1000, "{} bytes", uri.len());
+
+    // The thumbnail the hashes come from is a variant like any other, now in the slot
+    // cache: the same variant asked for by URL is a hit.
+    server.state.cache.settle().await;
+    let thumb = server
+        .client
+        .get(format!(
+            "{}/_/rs:fit:100:100/f:png/plain/local:///smooth.png",
+            server.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(thumb.headers()["x-cache"], "hit");
+    let thumb = fixtures::decode(&thumb.bytes().await.unwrap());
+    assert_eq!((thumb.width, thumb.height), (100, 75));
 
     // Same answer from memory; the ETag gives a 304; fewer fields, another ETag.
     let (_, again, body2) = info(&server, "/info/insecure/plain/local:///smooth.png").await;

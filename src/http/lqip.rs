@@ -1,15 +1,16 @@
 //! `GET /info/{signature}/{options}/{source}`: imgproxy's info endpoint, in JSON, with the
 //! placeholders a page shows while an image loads. The info is computed on the worker pool
-//! (refused like a render when the instance sheds load), kept in memory per source
-//! version, and answered with an ETag and the images' `Cache-Control`.
+//! from a 100×100 thumbnail that is a variant like any other (rendered once, then read from
+//! the slot cache; refused like a render when the instance sheds load), kept in memory per
+//! source version, and answered with an ETag and the images' `Cache-Control`.
 
 use super::iiif::with_route;
 use super::image::if_none_match;
 use crate::dialect::imgproxy::{self, Fields, InfoRequest};
 use crate::error::AppError;
-use crate::lqip::job::InfoJob;
+use crate::lqip::job::{InfoJob, Input, Subject};
 use crate::lqip::{self, Components, Lqip};
-use crate::source::Source;
+use crate::source::{Source, SourceMeta};
 use crate::state::AppState;
 use crate::variant::SourceRef;
 use crate::variant::key::VariantKey;
@@ -54,7 +55,7 @@ async fn serve(
     let mut resp = if if_none_match(headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let info = lookup(state, request, key, meta.version).await?;
+        let info = lookup(state, &request.source, meta, request.components, key).await?;
         let mut resp = body(&info, &request.fields).to_string().into_response();
         resp.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -100,35 +101,49 @@ fn mask(f: &Fields) -> u16 {
     .fold(0, |m, (i, on)| m | ((*on as u16) << i))
 }
 
-/// The info from memory, or computed on the pool: refused at once while the instance
-/// sheds load; a remote source is fetched here first, never on a worker.
+/// The info from memory, or computed on the pool from the thumbnail variant (from the slot
+/// cache, or rendered and then cached): refused at once while the instance sheds load and
+/// the thumbnail must be rendered; a remote source is fetched here, never on a worker.
 pub(super) async fn lookup(
     state: &Arc<AppState>,
-    request: &InfoRequest,
+    source: &SourceRef,
+    meta: SourceMeta,
+    components: Components,
     key: VariantKey,
-    version: String,
 ) -> Result<Arc<Lqip>, AppError> {
     if let Some(info) = state.lqips.get(&key) {
         return Ok(info);
     }
-    if let Some(rejection) = state.pool.refuse_if_shedding() {
-        return Err(AppError::Rejected(rejection));
-    }
-    let source = &request.source;
-    let prefetched = if Source::is_remote(source) {
+    let mut size = meta.size;
+    let mut prefetched = None;
+    if Source::is_remote(source) {
+        if let Some(rejection) = state.pool.refuse_if_shedding() {
+            return Err(AppError::Rejected(rejection));
+        }
         let max = state.settings.limits.max_source_bytes;
-        Some(state.source.fetch(source, max).await?.0)
-    } else {
-        None
+        let bytes = state.source.fetch(source, max).await?.0;
+        size = bytes.len() as u64;
+        prefetched = Some(bytes);
+    }
+    let probe = super::info::probe(state, source, &meta.version).await?;
+    lqip::within(&probe, &state.settings.limits)?;
+    let thumbnail = lqip::thumbnail_variant();
+    let thumbnail_key = VariantKey::new(source, &meta.version, &thumbnail, &state.fingerprint);
+    let input = match state.cache.get(&thumbnail_key).await {
+        Some(hit) => Input::Thumbnail(hit.bytes),
+        None => match state.pool.refuse_if_shedding() {
+            Some(rejection) => return Err(AppError::Rejected(rejection)),
+            None => Input::Source(prefetched),
+        },
     };
-    let (job, reply) = InfoJob::new(
-        state.render.clone(),
-        source.clone(),
-        version,
-        request.components,
-        key,
-        prefetched,
-    );
+    let subject = Subject {
+        source: source.clone(),
+        version: meta.version,
+        size,
+        probe,
+        thumbnail_key,
+    };
+    let (job, reply) = InfoJob::new(state.render.clone(), subject, input, components);
     if let Err((_, rejection)) = state.pool.try_submit(Box::new(job)) {
         return Err(AppError::Rejected(rejection));
     }

@@ -72,8 +72,8 @@ pub(super) fn dominant(rgba: &[u8]) -> Rgba {
     for p in rgba.chunks_exact(4).filter(counted) {
         let c = &mut counts[cell(p)];
         c.0 += 1;
-        for i in 0..3 {
-            c.1[i] += p[i] as u64;
+        for (sum, v) in c.1.iter_mut().zip(p) {
+            *sum += *v as u64;
         }
     }
     // Of equally populated cells the last (brightest in blue) wins: deterministic.

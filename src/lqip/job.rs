@@ -1,13 +1,15 @@
-//! The info job: on a worker thread, like a render, it reads the source (or takes the bytes
-//! fetched from an origin on the async side), renders the thumbnail through the decoded
-//! intermediate when one is kept, and computes the [`Lqip`]; the handler waits on a
-//! oneshot channel. A job whose requester went away is skipped.
+//! The info job: on a worker thread, like a render. Given the thumbnail from the slot
+//! cache it only decodes those 100×100 pixels and hashes them; otherwise it reads the
+//! source (or takes the bytes fetched from an origin on the async side), renders the
+//! thumbnail through the decoded intermediate when one is kept, hands it to the slot cache
+//! like any render, and hashes it. The handler waits on a oneshot channel; a job whose
+//! requester went away is skipped.
 
 use super::{Components, Lqip};
 use crate::error::AppError;
 use crate::flight::job::RenderContext;
 use crate::pool::{Job, JobKind, Rejection};
-use crate::render::{self, Deadline, RenderError, SourceKey};
+use crate::render::{self, Deadline, Probe, RenderError, Rendered, SourceKey};
 use crate::variant::SourceRef;
 use crate::variant::key::VariantKey;
 use bytes::Bytes;
@@ -18,71 +20,121 @@ use tokio::sync::oneshot;
 /// What the requester receives.
 pub type Reply = Result<Lqip, AppError>;
 
+/// What the job starts from.
+#[derive(Debug)]
+pub enum Input {
+    /// The thumbnail's PNG, from the slot cache.
+    Thumbnail(Bytes),
+    /// The source: read on the worker (`None`), or fetched from an origin already.
+    Source(Option<Bytes>),
+}
+
+/// The source an info is about.
+#[derive(Debug)]
+pub struct Subject {
+    /// Which image.
+    pub source: SourceRef,
+    /// Its version (keys the intermediate cache).
+    pub version: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// What its header says.
+    pub probe: Probe,
+    /// The slot-cache key of its thumbnail variant.
+    pub thumbnail_key: VariantKey,
+}
+
 /// One source's info to compute.
 #[derive(Debug)]
 pub struct InfoJob {
     ctx: Arc<RenderContext>,
-    source: SourceRef,
-    version: String,
+    subject: Subject,
+    input: Input,
     components: Components,
-    key: VariantKey,
-    prefetched: Option<Bytes>,
     reply: oneshot::Sender<Reply>,
 }
 
 impl InfoJob {
-    /// A job for `source` at `version`, keyed `key` (for the pool's bookkeeping), and the
-    /// receiver of its answer. `prefetched`: the bytes of a remote source, fetched on the
-    /// async side (workers never wait on the network).
+    /// A job, and the receiver of its answer.
     pub fn new(
         ctx: Arc<RenderContext>,
-        source: SourceRef,
-        version: String,
+        subject: Subject,
+        input: Input,
         components: Components,
-        key: VariantKey,
-        prefetched: Option<Bytes>,
     ) -> (InfoJob, oneshot::Receiver<Reply>) {
         let (reply, rx) = oneshot::channel();
         let job = InfoJob {
             ctx,
-            source,
-            version,
+            subject,
+            input,
             components,
-            key,
-            prefetched,
             reply,
         };
         (job, rx)
     }
 
     fn compute(&self, deadline: Deadline) -> Reply {
-        let ctx = &self.ctx;
-        let bytes = match &self.prefetched {
-            Some(bytes) => bytes.clone(),
-            None => {
-                let remaining = deadline.0.map_or(Duration::MAX, |at| {
-                    at.saturating_duration_since(Instant::now())
-                });
-                let read = ctx.source.read(&self.source, ctx.limits.max_source_bytes);
-                ctx.runtime
-                    .block_on(async { tokio::time::timeout(remaining, read).await })
-                    .map_err(|_| RenderError::DeadlineExceeded { stage: "fetch" })??
+        let s = &self.subject;
+        let thumbnail = match &self.input {
+            Input::Thumbnail(png) => png.clone(),
+            Input::Source(prefetched) => {
+                let rendered = self.render_thumbnail(prefetched.as_ref(), deadline)?;
+                Rendered::shared_bytes(&rendered)
             }
         };
-        let _held = ctx.sources.hold();
+        Ok(super::from_thumbnail(
+            &s.probe,
+            s.size,
+            &thumbnail,
+            self.components,
+        )?)
+    }
+
+    /// Renders the thumbnail variant from the source, and gives it to the slot cache.
+    fn render_thumbnail(
+        &self,
+        prefetched: Option<&Bytes>,
+        deadline: Deadline,
+    ) -> Result<Arc<Rendered>, AppError> {
+        let (ctx, s) = (&self.ctx, &self.subject);
         let cache = &ctx.intermediates;
+        let (limits, encode) = (&ctx.limits, &ctx.encode);
+        let variant = super::thumbnail_variant();
         let key = cache
             .enabled()
-            .then(|| SourceKey::new(&self.source.to_string(), &self.version));
-        let (limits, encode) = (&ctx.limits, &ctx.encode);
-        let lqip = super::compute(&bytes, limits, self.components, |variant| match &key {
-            Some(key) => render::render_cached(cache, key, variant, limits, encode, &deadline)
-                .unwrap_or_else(|| {
-                    render::render_keeping(&bytes, variant, limits, encode, &deadline, cache, key)
-                }),
-            None => render::render(&bytes, variant, limits, encode, &deadline),
-        })?;
-        Ok(lqip)
+            .then(|| SourceKey::new(&s.source.to_string(), &s.version));
+        let kept = key
+            .as_ref()
+            .and_then(|key| render::render_cached(cache, key, &variant, limits, encode, &deadline));
+        let rendered = match kept {
+            Some(rendered) => rendered?,
+            None => {
+                let bytes = match prefetched {
+                    Some(bytes) => bytes.clone(),
+                    None => {
+                        let remaining = deadline.0.map_or(Duration::MAX, |at| {
+                            at.saturating_duration_since(Instant::now())
+                        });
+                        let read = ctx.source.read(&s.source, limits.max_source_bytes);
+                        ctx.runtime
+                            .block_on(async { tokio::time::timeout(remaining, read).await })
+                            .map_err(|_| RenderError::DeadlineExceeded { stage: "fetch" })??
+                    }
+                };
+                let _held = ctx.sources.hold();
+                match &key {
+                    Some(key) => render::render_keeping(
+                        &bytes, &variant, limits, encode, &deadline, cache, key,
+                    )?,
+                    None => render::render(&bytes, &variant, limits, encode, &deadline)?,
+                }
+            }
+        };
+        let rendered = Arc::new(rendered);
+        if let Some(sink) = &ctx.sink {
+            sink.rendered(s.thumbnail_key, &rendered, None);
+        }
+        Ok(rendered)
     }
 }
 
@@ -102,6 +154,6 @@ impl Job for InfoJob {
     }
 
     fn key(&self) -> VariantKey {
-        self.key
+        self.subject.thumbnail_key
     }
 }

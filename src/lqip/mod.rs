@@ -1,9 +1,9 @@
 //! Low-quality image placeholders and what a page needs to lay an image out before it
 //! loads: the source's displayed size, format and orientation from its header, then, from
-//! a thumbnail of at most 100×100 rendered by the ordinary pipeline, whether it has
-//! alpha, its average and dominant colours, its ThumbHash and BlurHash, and a tiny WebP
-//! as a data URI. Synchronous and CPU-bound: it runs on the worker pool ([`job`]), never
-//! on the async runtime.
+//! a thumbnail of at most 100×100 rendered by the ordinary pipeline (a variant like any
+//! other, kept in the slot cache), whether it has alpha, its average and dominant colours,
+//! its ThumbHash and BlurHash, and a tiny WebP as a data URI. Synchronous and CPU-bound:
+//! it runs on the worker pool ([`job`]), never on the async runtime.
 
 mod cache;
 mod colours;
@@ -12,7 +12,7 @@ pub mod job;
 pub use cache::LqipCache;
 pub use colours::Rgba;
 
-use crate::render::{self, Deadline, EncodeSettings, Limits, RenderError, SourceFormat};
+use crate::render::{self, Deadline, EncodeSettings, Limits, Probe, RenderError, SourceFormat};
 use crate::variant::{Format, OutputFormat, Resize, ResizeMode, Variant};
 use base64::Engine;
 use serde::Serialize;
@@ -97,23 +97,22 @@ pub fn thumbnail_variant() -> Variant {
     v
 }
 
-/// Computes the info of the complete source `bytes`; `render` renders
-/// [`thumbnail_variant`] from them (the job passes one that uses the intermediate cache).
-pub fn compute(
-    bytes: &[u8],
-    limits: &Limits,
+/// Computes the info from what the source's header says (`probe`), its size in bytes, and
+/// the PNG of [`thumbnail_variant`] rendered from it (by the job, or kept in the slot
+/// cache from an earlier info request).
+pub fn from_thumbnail(
+    probe: &Probe,
+    size: u64,
+    thumbnail_png: &[u8],
     components: Components,
-    render: impl FnOnce(&Variant) -> Result<render::Rendered, RenderError>,
 ) -> Result<Lqip, RenderError> {
-    let probe = render::probe(bytes)?;
-    if probe.width as u64 * probe.height as u64 > limits.max_source_pixels {
-        return Err(RenderError::TooLarge(format!(
-            "{}x{} is above the limit of {} pixels",
-            probe.width, probe.height, limits.max_source_pixels
+    let thumb = decode_png(thumbnail_png)?;
+    if thumb.width > THUMB_SIDE || thumb.height > THUMB_SIDE {
+        return Err(RenderError::Encode(format!(
+            "thumbnail of {}x{} is not the thumbnail variant",
+            thumb.width, thumb.height
         )));
     }
-    let rendered = render(&thumbnail_variant())?;
-    let thumb = decode_png(&rendered.bytes)?;
     let (w, h) = (thumb.width as usize, thumb.height as usize);
     let blurhash = blurhash::encode(
         components.0 as u32,
@@ -126,7 +125,7 @@ pub fn compute(
     let thumbhash = thumbhash::rgba_to_thumb_hash(w, h, &thumb.rgba);
     let (format, mime_type) = names(probe.format);
     Ok(Lqip {
-        size: bytes.len() as u64,
+        size,
         format,
         mime_type,
         width: probe.width,
@@ -145,7 +144,20 @@ pub fn compute(
     })
 }
 
-/// Renders and computes on the calling thread: for the worker pool's job and for tests.
+/// Refuses a source whose header declares more pixels than the limit.
+pub fn within(probe: &Probe, limits: &Limits) -> Result<(), RenderError> {
+    let pixels = probe.width as u64 * probe.height as u64;
+    if pixels > limits.max_source_pixels {
+        return Err(RenderError::TooLarge(format!(
+            "{}x{} is above the limit of {} pixels",
+            probe.width, probe.height, limits.max_source_pixels
+        )));
+    }
+    Ok(())
+}
+
+/// Probes, renders the thumbnail and computes, all on the calling thread, from the
+/// complete source `bytes` (tests and tools; the server goes through [`job`]).
 pub fn compute_from(
     bytes: &[u8],
     limits: &Limits,
@@ -153,9 +165,10 @@ pub fn compute_from(
     deadline: &Deadline,
     components: Components,
 ) -> Result<Lqip, RenderError> {
-    compute(bytes, limits, components, |variant| {
-        render::render(bytes, variant, limits, encode, deadline)
-    })
+    let probe = render::probe(bytes)?;
+    within(&probe, limits)?;
+    let thumbnail = render::render(bytes, &thumbnail_variant(), limits, encode, deadline)?;
+    from_thumbnail(&probe, bytes.len() as u64, &thumbnail.bytes, components)
 }
 
 /// imgproxy's format name and the media type of a sniffed source format.

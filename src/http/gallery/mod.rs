@@ -10,7 +10,6 @@ mod markup;
 
 use super::iiif::{base_url, with_route};
 use super::lqip::{info_key, lookup};
-use crate::dialect::imgproxy::{Fields, InfoRequest};
 use crate::lqip::{Components, Lqip};
 use crate::state::AppState;
 use crate::variant::SourceRef;
@@ -80,14 +79,12 @@ pub(super) async fn page(State(state): State<Arc<AppState>>, headers: HeaderMap)
 
 /// The info of a gallery entry, with every field, or `None` when it cannot be had now.
 async fn info(state: &Arc<AppState>, e: &Entry) -> Option<Arc<Lqip>> {
-    let request = InfoRequest {
-        source: SourceRef::Local(e.name.clone()),
-        fields: Fields::ALL,
-        components: Components::DEFAULT,
-    };
-    let meta = state.source.stat(&request.source).await.ok()?;
-    let key = info_key(state, &request.source, &meta.version, request.components);
-    lookup(state, &request, key, meta.version).await.ok()
+    let source = SourceRef::Local(e.name.clone());
+    let meta = state.source.stat(&source).await.ok()?;
+    let key = info_key(state, &source, &meta.version, Components::DEFAULT);
+    lookup(state, &source, meta, Components::DEFAULT, key)
+        .await
+        .ok()
 }
 
 /// `GET /gallery/thumbs`: 60 crops of the largest image, each a distinct variant.
