@@ -7,7 +7,7 @@ use crate::state::AppState;
 use crate::variant::SourceRef;
 
 /// Files listed at most: the page is a demonstration, not a file browser.
-const MAX_ENTRIES: usize = 200;
+const MAX_ENTRIES: usize = 100;
 
 /// Extensions of the files listed.
 const EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "webp", "avif", "gif"];

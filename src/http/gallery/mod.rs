@@ -37,8 +37,18 @@ pub(super) async fn page(State(state): State<Arc<AppState>>, headers: HeaderMap)
         signing: &state.settings.imgproxy.signing,
     };
     // Placeholders are computed before the page is sent, so that they are in the markup
-    // from the first byte; one that cannot be had now (overload) is left out.
-    let infos = futures_util::future::join_all(entries.iter().map(|e| info(&state, e))).await;
+    // from the first byte, one per worker at a time (a page of many images must not fill
+    // the queue in one burst); one that cannot be had now (overload) is left out. Later
+    // views find them in memory, or their thumbnails in the slot cache.
+    use futures_util::StreamExt;
+    let pending = entries.iter().cloned().map(|e| {
+        let state = state.clone();
+        async move { info(&state, &e).await }
+    });
+    let infos: Vec<_> = futures_util::stream::iter(pending)
+        .buffered(state.settings.queue.workers)
+        .collect()
+        .await;
     let mut items = String::new();
     for (e, info) in entries.iter().zip(&infos) {
         let info = info.as_deref();
