@@ -16,6 +16,8 @@
 //! * `pool`: the fixed worker threads, the bounded queue, the CoDel-style admission
 //!   controller and the hydration queue.
 //! * `render`: the synchronous CPU pipeline, run only on the pool's threads.
+//! * `lqip`: placeholders and colours of an image (the imgproxy-style info endpoint),
+//!   computed on the pool's threads from a thumbnail the pipeline renders.
 //! * `cache`: the slot cache of rendered variants (a bucket or a directory), its index
 //!   and eviction policy.
 //! * `source`: where source bytes come from (a local directory, S3 buckets).
@@ -29,6 +31,7 @@ pub mod dialect;
 pub mod error;
 pub mod flight;
 pub mod http;
+pub mod lqip;
 pub mod metrics;
 pub mod pool;
 pub mod render;

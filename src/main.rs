@@ -69,6 +69,9 @@ async fn serve(settings: vignette::config::Settings) -> std::io::Result<()> {
         "vignette serving {} on http://{addr}",
         state.settings.images_dir.display()
     );
+    if state.settings.gallery {
+        println!("  gallery: open http://{addr}/ in a browser");
+    }
     if let Some(id) = example_identifier(&state.settings.images_dir) {
         println!("  try: http://{addr}/iiif/3/{id}/full/400,/0/default.webp");
     }

@@ -47,6 +47,8 @@ pub struct AppState {
     pub siblings: Arc<Siblings>,
     /// Uniform images for refusals (`--overload-answer placeholder`).
     pub(crate) placeholders: Placeholders,
+    /// Placeholders and colours computed for the info endpoint.
+    pub lqips: crate::lqip::LqipCache,
     /// Encoder settings fingerprint, part of every cache key.
     pub fingerprint: String,
     /// Set at shutdown: readiness fails so that the scheduler drains the instance.
@@ -173,6 +175,7 @@ impl AppState {
             facts: Arc::default(),
             siblings: Arc::default(),
             placeholders: Placeholders::new().map_err(|e| io_error("placeholders", e))?,
+            lqips: crate::lqip::LqipCache::default(),
             draining: AtomicBool::new(false),
             cache_stop,
             flusher: Mutex::new(Some(flusher)),

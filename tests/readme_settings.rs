@@ -16,13 +16,19 @@ fn readme_rows() -> BTreeMap<String, Row> {
     let readme = include_str!("../README.md");
     let mut rows = BTreeMap::new();
     for line in readme.lines().filter(|l| l.starts_with("| `--")) {
-        let cells: Vec<&str> = line.split(" | ").map(|c| c.trim_matches('|').trim()).collect();
+        let cells: Vec<&str> = line
+            .split(" | ")
+            .map(|c| c.trim_matches('|').trim())
+            .collect();
         let flag = cells[0].trim_matches('`').to_owned();
         let row = Row {
             env: cells[1].to_owned(),
             default: cells[2].to_owned(),
         };
-        assert!(rows.insert(flag.clone(), row).is_none(), "{flag} twice in README");
+        assert!(
+            rows.insert(flag.clone(), row).is_none(),
+            "{flag} twice in README"
+        );
     }
     rows
 }
@@ -64,6 +70,9 @@ fn the_readme_settings_table_matches_the_command_line() {
         flags.push(flag);
     }
     for flag in rows.keys() {
-        assert!(flags.contains(flag), "README documents {flag}, which does not exist");
+        assert!(
+            flags.contains(flag),
+            "README documents {flag}, which does not exist"
+        );
     }
 }

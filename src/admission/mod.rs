@@ -111,6 +111,7 @@ pub(crate) async fn serve(
         mut variant,
         negotiate,
         delivery,
+        ..
     } = request;
     let meta = state.source.stat(&source).await.map_err(shared)?;
     let accept = headers
@@ -253,7 +254,7 @@ fn admit(
 }
 
 /// Whether `If-None-Match` lists `etag` (weak comparison, as RFC 9110 asks for it).
-fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
+pub(crate) fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
     headers
         .get_all(header::IF_NONE_MATCH)
         .iter()

@@ -269,6 +269,20 @@ pub struct Cli {
     #[arg(long, env = "VIGNETTE_AUTO_FORMATS", default_value = "avif,webp")]
     pub auto_formats: String,
 
+    // Browsers
+    /// The gallery at `/` (the local directory's images, with the markup that shows them):
+    /// `auto` turns it on only on the embedded default (the local directory, served on a
+    /// loopback address, without signature keys), since the page lists files; `true` or
+    /// `false` decide.
+    #[arg(long, env = "VIGNETTE_GALLERY", default_value = "auto")]
+    pub gallery: String,
+
+    /// Client hints (true/false): Sec-CH-DPR/DPR (capped at 8) and Sec-CH-Width/Width size
+    /// imgproxy URLs that leave the DPR or the width unset, as imgproxy does, and answers
+    /// vary on them. Only Chromium-based browsers send them.
+    #[arg(long, env = "VIGNETTE_CLIENT_HINTS", default_value = "false")]
+    pub client_hints: String,
+
     /// Log format: `text` or `json`. Filter with RUST_LOG (default info).
     #[arg(long, env = "VIGNETTE_LOG_FORMAT", default_value = "text")]
     pub log_format: String,

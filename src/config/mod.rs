@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod check;
+mod browser;
 mod cli;
 mod dialect;
 mod http_source;
@@ -89,6 +90,10 @@ pub struct Settings {
     pub auto_formats: Vec<crate::variant::Format>,
     /// The failure mode's answers: degradations, then the refusal's body.
     pub overload: OverloadSettings,
+    /// Whether `/` serves the gallery page (`--gallery`, `auto` resolved).
+    pub gallery: bool,
+    /// Whether client hints size imgproxy URLs (`--client-hints`).
+    pub client_hints: bool,
 
     // Performance settings
     /// Bytes of decoded sources kept by the intermediate cache (0: off).

@@ -87,6 +87,9 @@ impl Cli {
             }
         };
         let (s3, source, cache) = self.validate_storage()?;
+        let listen = check!(self, listen, "--listen", "VIGNETTE_LISTEN").addr()?;
+        let imgproxy = self.imgproxy()?;
+        let gallery = self.gallery(&source, listen, &imgproxy)?;
         let max_source_bytes = check!(
             self,
             max_source_bytes,
@@ -98,7 +101,7 @@ impl Cli {
             s3,
             source,
             cache,
-            listen: check!(self, listen, "--listen", "VIGNETTE_LISTEN").addr()?,
+            listen,
             admin_listen: check!(
                 self,
                 admin_listen,
@@ -222,7 +225,15 @@ impl Cli {
             ),
             http_limits: self.validate_http_limits()?,
             log_format,
-            imgproxy: self.imgproxy()?,
+            imgproxy,
+            gallery,
+            client_hints: check!(
+                self,
+                client_hints,
+                "--client-hints",
+                "VIGNETTE_CLIENT_HINTS"
+            )
+            .boolean()?,
             auto_formats: self.auto_formats()?,
             overload: self.validate_overload()?,
             intermediate_cache_bytes: check!(

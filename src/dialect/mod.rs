@@ -3,6 +3,7 @@
 //! format is left to negotiation, how the answer is delivered); nothing after them knows
 //! which dialect was used.
 
+pub mod hints;
 pub mod iiif;
 pub mod imgproxy;
 pub mod negotiate;
@@ -21,6 +22,9 @@ pub struct ImageRequest {
     pub negotiate: bool,
     /// How the bytes are handed over.
     pub delivery: Delivery,
+    /// Whether client hints may size the variant where the URL leaves the DPR or the
+    /// width unset (imgproxy's grammar; IIIF sizes are exact).
+    pub client_hints: bool,
 }
 
 /// `Content-Disposition` of the answer.

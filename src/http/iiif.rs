@@ -112,6 +112,7 @@ async fn image(
         variant: params.to_variant(),
         negotiate: false,
         delivery: Delivery::default(),
+        client_hints: false,
     };
     super::respond(super::image::serve(state, headers, request, extra).await)
 }

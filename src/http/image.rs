@@ -21,6 +21,8 @@ pub(super) async fn serve(
     request: ImageRequest,
     extra: HeaderMap,
 ) -> Result<Response, SharedError> {
+    let (request, extra) =
+        crate::dialect::hints::apply(request, extra, headers, state.settings.client_hints);
     let served = admission::serve(state, headers, request).await?;
     Ok(respond(state, &served, &extra))
 }

@@ -25,7 +25,11 @@ pub(super) async fn serve(state: &AppState, headers: &HeaderMap, identifier: &st
     }
 }
 
-async fn probe(state: &AppState, source: &SourceRef, version: &str) -> Result<Probe, AppError> {
+pub(super) async fn probe(
+    state: &AppState,
+    source: &SourceRef,
+    version: &str,
+) -> Result<Probe, AppError> {
     let identifier = &*source.to_string();
     if let Some(p) = state.facts.probe(identifier, version) {
         return Ok(p);

@@ -3,11 +3,13 @@
 //! size limits) and the public listener's accept loop. Handlers never render: they
 //! parse, look up, and wait on the pool.
 
+mod gallery;
 mod iiif;
 mod image;
 mod imgproxy;
 mod info;
 mod listener;
+mod lqip;
 mod ops;
 
 use crate::state::AppState;
@@ -35,12 +37,20 @@ pub(crate) struct RouteLabel(pub(crate) &'static str);
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct AnswerLabel(pub(crate) &'static str);
 
-/// The public router: IIIF at `/iiif/3/...`, a small index at `/`, and imgproxy's
-/// grammar for every other path.
+/// The public router: IIIF at `/iiif/3/...`, imgproxy's info at `/info/...`, the gallery
+/// (or, with it off, a small index) at `/`, and imgproxy's grammar for every other path.
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
-        .route("/", get(iiif::index))
+    let routes = if state.settings.gallery {
+        Router::new()
+            .route("/", get(gallery::page))
+            .route("/gallery/thumbs", get(gallery::thumbs))
+            .route("/gallery/{asset}", get(gallery::asset))
+    } else {
+        Router::new().route("/", get(iiif::index))
+    };
+    routes
         .route("/iiif/3/{*rest}", get(iiif::dispatch))
+        .route("/info/{*rest}", get(lqip::dispatch))
         .fallback(imgproxy::dispatch)
         .layer(middleware::from_fn_with_state(
             state.settings.http_limits,

@@ -5,6 +5,7 @@
 //! `local:///path` (the images directory), `s3://bucket/key` and `http(s)://…`.
 
 mod args;
+mod info;
 mod options;
 pub mod signature;
 
@@ -14,6 +15,7 @@ use options::Options;
 use percent_encoding::percent_decode_str;
 use std::collections::HashMap;
 
+pub use info::{Fields, InfoRequest, parse_info};
 pub use signature::Signing;
 
 /// URL-safe base64, padding optional, as imgproxy decodes it (trailing bits ignored).
@@ -157,6 +159,7 @@ pub fn parse(path: &str, config: &Config, now: i64) -> Result<ImageRequest, Dial
         variant: opts.into_variant(format),
         negotiate,
         delivery,
+        client_hints: true,
     })
 }
 
