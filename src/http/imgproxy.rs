@@ -17,14 +17,18 @@ pub(super) async fn dispatch(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    match imgproxy::parse(uri.path(), &state.settings.imgproxy, now) {
+    match imgproxy::parse(uri.path(), &state.settings.imgproxy, unix_now()) {
         Ok(request) => with_route(
             super::respond(super::image::serve(&state, &headers, request, HeaderMap::new()).await),
             "imgproxy_image",
         ),
         Err(e) => with_route(AppError::from(e).into_response(), "imgproxy_image"),
     }
+}
+
+/// Seconds since the Unix epoch, for imgproxy's `expires` option.
+pub(super) fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }

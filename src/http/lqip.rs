@@ -26,10 +26,8 @@ pub(super) async fn dispatch(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
     let path = uri.path().strip_prefix("/info").unwrap_or_default();
+    let now = super::imgproxy::unix_now();
     let outcome = match imgproxy::parse_info(path, &state.settings.imgproxy, now) {
         Ok(request) => serve(&state, &headers, &request).await,
         Err(e) => Err(e.into()),
