@@ -15,16 +15,16 @@
 
 mod canvas;
 mod colour;
-mod decode;
+pub(crate) mod decode;
 mod effects;
 mod encode;
-mod exif;
-mod header;
+pub(crate) mod exif;
+pub(crate) mod header;
 mod intermediate;
 mod libavif;
 mod libwebp;
 mod malloc;
-mod metadata;
+pub(crate) mod metadata;
 mod orientation;
 mod pipeline;
 mod quality;
