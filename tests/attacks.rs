@@ -184,6 +184,19 @@ fn exif_loops_and_overflowing_counts() {
 }
 
 #[test]
+fn exif_entry_cut_after_its_type() {
+    // Found by fuzzing (`tests/fixtures/fuzz/exif/`): keeping this block made the render
+    // panic while resetting an orientation whose value lay past the end.
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(b"MM\0*\0\0\0\x08\0\x03\x01\x12\0\x03\0");
+    let jpeg = jpeg_with_segments(&[segment(0xE1, &app1)]);
+    for options in ["w:32/f:jpg/sm:0", "w:32/f:png/sm:0"] {
+        let (result, _) = attack(&jpeg, options);
+        assert_eq!(result.expect("rendered").height, 24, "{options}");
+    }
+}
+
+#[test]
 fn frame_count_claims_cost_one_frame() {
     // An APNG claiming 2^31 - 1 frames, with one.
     let mut actl = (u32::MAX >> 1).to_be_bytes().to_vec();

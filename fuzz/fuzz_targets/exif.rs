@@ -1,4 +1,5 @@
-//! The EXIF reader, the orientation reset, the copyright-only block and the container walkers; the check itself is `vignette::fuzzing::exif`.
+//! The EXIF reader, the orientation reset, the copyright-only block and the container walkers;
+//! the check itself is `vignette::fuzzing::exif`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -1,4 +1,5 @@
-//! The AVIF header reader (ISOBMFF boxes down to ispe, irot, imir); the check itself is `vignette::fuzzing::header`.
+//! The AVIF header reader (ISOBMFF boxes down to ispe, irot, imir); the check itself is
+//! `vignette::fuzzing::header`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

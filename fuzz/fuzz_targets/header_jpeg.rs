@@ -1,4 +1,5 @@
-//! The JPEG header reader (SOFn, EXIF orientation, ICC chunks, Adobe marker); the check itself is `vignette::fuzzing::header`.
+//! The JPEG header reader (SOFn, EXIF orientation, ICC chunks, Adobe marker); the check itself
+//! is `vignette::fuzzing::header`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -1,4 +1,5 @@
-//! The imgproxy URL parser (options, presets, sources, signatures) on arbitrary paths; the check itself is `vignette::fuzzing::imgproxy_url`.
+//! The imgproxy URL parser (options, presets, sources, signatures) on arbitrary paths; the
+//! check itself is `vignette::fuzzing::imgproxy_url`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

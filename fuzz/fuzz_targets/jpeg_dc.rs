@@ -1,4 +1,5 @@
-//! The DC-only JPEG decoder against libjpeg-turbo's 1/8-scale decode, pixel for pixel; the check itself is `vignette::fuzzing::jpeg_dc`.
+//! The DC-only JPEG decoder against libjpeg-turbo's 1/8-scale decode, pixel for pixel; the
+//! check itself is `vignette::fuzzing::jpeg_dc`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
