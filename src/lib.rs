@@ -23,6 +23,7 @@
 //! * `source`: where source bytes come from (a local directory, S3 buckets).
 //! * `s3`: the S3 client (Garage), credentials and S3 metrics shared by both.
 //! * `error`: the one place that maps errors to HTTP statuses.
+//! * `fuzzing`: the checks of the fuzz targets (`fuzz/`), the fuzz crate's only way in.
 
 pub mod admission;
 pub mod cache;
@@ -30,6 +31,8 @@ pub mod config;
 pub mod dialect;
 pub mod error;
 pub mod flight;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod lqip;
 pub mod metrics;

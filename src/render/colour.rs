@@ -21,6 +21,11 @@ enum Kind {
     Cmyk,
 }
 
+/// Longest ICC profile read from any source (a JPEG's APP2 chunks could claim 16 MB, a PNG's
+/// `iCCP` inflate without end; real profiles are small, the largest CMYK ones a few MB).
+/// A longer one is ignored, never an error.
+pub(crate) const MAX_ICC_BYTES: usize = 4 << 20;
+
 type Transform = Arc<Transform8BitExecutor>;
 type TransformMap = HashMap<([u8; 32], Kind), Option<Transform>>;
 

@@ -62,10 +62,11 @@ impl<'a> Tiff<'a> {
             .find(|&e| self.u16_at(e) == Some(tag))
     }
 
-    /// Where the orientation's SHORT value is stored, to overwrite it.
+    /// Where the orientation's SHORT value is stored, to overwrite it: never past the end
+    /// of the block (an entry may be cut after its type; found by fuzzing).
     pub(crate) fn orientation_value_at(&self) -> Option<usize> {
         let e = self.entry(ORIENTATION)?;
-        (self.u16_at(e + 2)? == 3).then_some(e + 8)
+        (self.u16_at(e + 2)? == 3 && self.u16_at(e + 8).is_some()).then_some(e + 8)
     }
 
     /// An ASCII field of IFD0, with its terminating NUL.
@@ -153,5 +154,14 @@ pub(crate) mod tests {
             let _ = orientation(&t[..n]);
         }
         assert_eq!(orientation(&t[..t.len() - 8]), None);
+    }
+
+    #[test]
+    fn an_entry_cut_after_its_type_has_no_value() {
+        // The fuzzer's input: IFD0 of three entries, the orientation cut after its type.
+        let t = b"MM\0*\0\0\0\x08\0\x03\x01\x12\0\x03\0";
+        let tiff = Tiff::parse(t).unwrap();
+        assert_eq!(tiff.orientation_value_at(), None);
+        assert_eq!(orientation(t), None);
     }
 }

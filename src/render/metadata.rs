@@ -56,20 +56,7 @@ pub(crate) fn exif_of(bytes: &[u8], format: SourceFormat) -> Option<Vec<u8>> {
                 at += 2 + len;
             }
         }
-        SourceFormat::Png => {
-            let mut at = 8;
-            loop {
-                let len = be32(bytes, at)? as usize;
-                let kind = bytes.get(at + 4..at + 8)?;
-                if kind == b"IDAT" || kind == b"IEND" {
-                    return None;
-                }
-                if kind == b"eXIf" {
-                    break bytes.get(at + 8..at + 8 + len)?;
-                }
-                at = at.checked_add(12 + len)?;
-            }
-        }
+        SourceFormat::Png => png_chunk_data(bytes, b"eXIf")?,
         SourceFormat::Webp => {
             let mut at = 12;
             loop {
@@ -85,6 +72,23 @@ pub(crate) fn exif_of(bytes: &[u8], format: SourceFormat) -> Option<Vec<u8>> {
         SourceFormat::Gif | SourceFormat::Avif => return None,
     };
     Tiff::parse(tiff).map(|_| tiff.to_vec())
+}
+
+/// The data of the first `kind` chunk of a PNG, if it comes before the image data (where
+/// metadata chunks must be).
+pub(crate) fn png_chunk_data<'a>(bytes: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
+    let mut at = 8;
+    loop {
+        let len = be32(bytes, at)? as usize;
+        let this = bytes.get(at + 4..at + 8)?;
+        if this == b"IDAT" || this == b"IEND" {
+            return None;
+        }
+        if this == kind {
+            return bytes.get(at + 8..at + 8 + len);
+        }
+        at = at.checked_add(12 + len)?;
+    }
 }
 
 /// `tiff` with its orientation tag set to 1.

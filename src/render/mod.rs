@@ -18,17 +18,17 @@
 
 mod canvas;
 mod colour;
-mod decode;
+pub(crate) mod decode;
 mod effects;
 mod encode;
 mod estimate;
-mod exif;
-mod header;
+pub(crate) mod exif;
+pub(crate) mod header;
 mod intermediate;
 mod libavif;
 mod libwebp;
 mod malloc;
-mod metadata;
+pub(crate) mod metadata;
 mod orientation;
 mod pipeline;
 pub(crate) mod placeholder;

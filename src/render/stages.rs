@@ -52,7 +52,7 @@ pub fn decode(bytes: &[u8], shrink: u32) -> Result<StageImage, RenderError> {
 /// libjpeg-turbo fallback: `Err` says why that decoder leaves the file to libjpeg-turbo.
 pub fn decode_dc(bytes: &[u8]) -> Result<StageImage, &'static str> {
     Ok(StageImage {
-        raster: decode::jpeg_dc(bytes)?,
+        raster: decode::jpeg_dc(bytes, 50_000_000)?,
         icc: None,
     })
 }

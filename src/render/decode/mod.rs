@@ -9,6 +9,8 @@ mod jpeg;
 mod png;
 mod webp;
 
+pub(crate) use jpeg::{is_benign_warning, read_header as libjpeg_header};
+
 use super::header::Header;
 use super::raster::Raster;
 use super::{RenderError, SourceFormat};
@@ -54,9 +56,10 @@ pub(crate) fn decode(
 }
 
 /// A baseline JPEG at 1/8 through the DC-only path alone (no libjpeg-turbo fallback);
-/// `Err` says why the path leaves the file to libjpeg-turbo. For tests and benches.
-pub(crate) fn jpeg_dc(bytes: &[u8]) -> Result<Raster, &'static str> {
-    jpeg::dc_only(bytes)
+/// `Err` says why the path leaves the file to libjpeg-turbo. Frames over `max_pixels` are
+/// left too. For tests, benches and the fuzz targets.
+pub(crate) fn jpeg_dc(bytes: &[u8], max_pixels: u64) -> Result<Raster, &'static str> {
+    jpeg::dc_only(bytes, max_pixels)
 }
 
 /// Wraps pixels decoded without colour metadata.

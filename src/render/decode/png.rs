@@ -1,9 +1,17 @@
 //! PNG decoding with the `png` crate: palettes and tRNS expanded, 16-bit stripped to 8-bit,
 //! alpha kept, the iCCP profile handed to the colour stage. There is no reduced decode for
 //! PNG; the header check has already bounded the pixel count.
+//!
+//! The crate is told to skip text and `iCCP` chunks: text is never needed, and its own
+//! `iCCP` reading inflates up to its 64 MiB allocation budget (a 0.5 MB zlib bomb is then
+//! 64 MiB of garbage handed to the colour stage, and a second `iCCP` fails the whole
+//! image). [`icc_profile`] reads the first one itself, inflating at most
+//! [`MAX_ICC_BYTES`].
 
 use super::Decoded;
 use crate::render::RenderError;
+use crate::render::colour::MAX_ICC_BYTES;
+use crate::render::metadata::png_chunk_data;
 use crate::render::raster::{Layout, Raster};
 use png::{BitDepth, ColorType, Transformations};
 use std::io::Cursor;
@@ -18,8 +26,9 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Decoded, RenderError> {
     let mut decoder = png::Decoder::new(Cursor::new(bytes));
     decoder.set_transformations(Transformations::EXPAND | Transformations::STRIP_16);
     decoder.set_ignore_text_chunk(true);
+    decoder.set_ignore_iccp_chunk(true);
     let mut reader = decoder.read_info().map_err(corrupt)?;
-    let icc = reader.info().icc_profile.as_ref().map(|p| p.to_vec());
+    let icc = icc_profile(bytes);
     let layout = match reader.output_color_type() {
         (ColorType::Grayscale, BitDepth::Eight) => Layout::Gray,
         (ColorType::GrayscaleAlpha, BitDepth::Eight) => Layout::GrayAlpha,
@@ -42,6 +51,15 @@ pub(super) fn decode(bytes: &[u8]) -> Result<Decoded, RenderError> {
         icc,
         cmyk_inverted: false,
     })
+}
+
+/// The profile of the first `iCCP` chunk (keyword, NUL, compression method 0, zlib data),
+/// if it inflates to at most [`MAX_ICC_BYTES`]; anything else is no profile (sRGB).
+fn icc_profile(bytes: &[u8]) -> Option<Vec<u8>> {
+    let data = png_chunk_data(bytes, b"iCCP")?;
+    let nul = data.iter().take(80).position(|&b| b == 0)?;
+    let zlib = data.get(nul + 1..)?.strip_prefix(&[0])?;
+    miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(zlib, MAX_ICC_BYTES).ok()
 }
 
 #[cfg(test)]
@@ -83,6 +101,33 @@ mod tests {
         );
         let d = decode(&p).unwrap();
         assert_eq!(d.raster.data(), &[0xAB, 0, 0xFF]);
+    }
+
+    #[test]
+    fn first_icc_profile_within_the_limit() {
+        let iccp = |profile: &[u8]| {
+            let mut data = b"any name\0\0".to_vec();
+            data.extend(miniz_oxide::deflate::compress_to_vec_zlib(profile, 6));
+            crate::render::metadata::png_chunk(b"iCCP", &data)
+        };
+        let plain = encode(1, 1, ColorType::Rgb, BitDepth::Eight, &[1, 2, 3]);
+        let with = |chunks: &[Vec<u8>]| {
+            let mut p = plain[..33].to_vec();
+            p.extend(chunks.concat());
+            p.extend_from_slice(&plain[33..]);
+            p
+        };
+        // A second iCCP (not allowed) neither replaces the first nor fails the image.
+        let two = with(&[iccp(b"first"), iccp(b"second")]);
+        assert_eq!(decode(&two).unwrap().icc.as_deref(), Some(&b"first"[..]));
+        // One byte over the limit: no profile.
+        let big = with(&[iccp(&vec![0; MAX_ICC_BYTES + 1])]);
+        assert_eq!(decode(&big).unwrap().icc, None);
+        let at_limit = with(&[iccp(&vec![0; MAX_ICC_BYTES])]);
+        assert_eq!(
+            decode(&at_limit).unwrap().icc.map(|p| p.len()),
+            Some(MAX_ICC_BYTES)
+        );
     }
 
     #[test]

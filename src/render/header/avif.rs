@@ -11,6 +11,8 @@ use crate::render::orientation::Orientation;
 struct Bx<'a> {
     kind: [u8; 4],
     payload: &'a [u8],
+    /// Its size field was 0: it extends to the end of the bytes at hand.
+    to_end: bool,
 }
 
 /// Reads the box starting at `data[0]`. Returns the box and its total length, or
@@ -34,7 +36,15 @@ fn next_box(data: &[u8]) -> Result<(Bx<'_>, usize), HeaderError> {
     let payload = data
         .get(header_len..size)
         .ok_or(HeaderError::NeedMoreData)?;
-    Ok((Bx { kind, payload }, size))
+    let to_end = header_len == 8 && head[0..4] == [0; 4];
+    Ok((
+        Bx {
+            kind,
+            payload,
+            to_end,
+        },
+        size,
+    ))
 }
 
 /// All boxes inside `data`, which must be complete (a container's payload).
@@ -68,6 +78,12 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Header, HeaderError> {
         }
         let (b, len) = next_box(rest)?;
         if &b.kind == b"meta" {
+            // A `meta` running to the end of the file reads differently from a prefix
+            // and from the whole file (found by fuzzing): only a streaming writer's last
+            // `mdat` may do that.
+            if b.to_end {
+                return Err(HeaderError::Corrupt("open-ended meta box"));
+            }
             break b.payload;
         }
         rest = rest.get(len..).ok_or(HeaderError::NeedMoreData)?;
@@ -220,5 +236,18 @@ mod tests {
         let mut bad = b.clone();
         bad[3] = 3; // ftyp size below its header
         assert!(matches!(read(&bad), Err(HeaderError::Corrupt(_))));
+    }
+
+    #[test]
+    fn open_ended_meta_is_corrupt_from_any_prefix() {
+        let mut b = avif_header();
+        let meta_at = b.windows(4).position(|w| w == b"meta").unwrap() - 4;
+        b[meta_at..meta_at + 4].copy_from_slice(&[0; 4]);
+        for n in meta_at + 8..=b.len() {
+            assert_eq!(
+                read(&b[..n]),
+                Err(HeaderError::Corrupt("open-ended meta box"))
+            );
+        }
     }
 }

@@ -5,11 +5,9 @@
 
 use super::{Header, HeaderError};
 use crate::render::SourceFormat;
+use crate::render::colour::MAX_ICC_BYTES;
 use crate::render::exif;
 use crate::render::orientation::Orientation;
-
-/// Longest ICC profile accepted (255 chunks of 64 KB could claim 16 MB; real ones are small).
-const MAX_ICC_BYTES: usize = 4 << 20;
 
 /// Parses the header of the JPEG `bytes` (a prefix is enough if it reaches the SOS marker).
 pub(crate) fn read(bytes: &[u8]) -> Result<Header, HeaderError> {
