@@ -194,7 +194,12 @@ fn float(s: &str, what: &str) -> Result<f64, VariantError> {
     if !v.is_finite() {
         return Err(malformed(format!("{what}: '{s}' is out of range")));
     }
-    Ok(v)
+    // Kept at the precision of the canonical form (six decimals), so that a request is
+    // the variant its cache key names: `0.0000001` degrees was a rotation whose key said
+    // `rot:0`, and its canonical URL another variant (found by fuzzing).
+    num(v)
+        .parse()
+        .map_err(|_| malformed(format!("{what}: '{s}' is out of range")))
 }
 
 fn four<T>(

@@ -119,3 +119,18 @@ fn paths() {
     assert!(parse_path("/info.json").is_err());
     assert!(parse_path("%FF/info.json").is_err());
 }
+
+#[test]
+fn decimals_keep_the_precision_of_the_canonical_form() {
+    // Found by fuzzing (`tests/fixtures/fuzz/iiif_url/`): a rotation below a millionth of
+    // a degree was kept, while the cache key and the canonical URL said 0.
+    let tiny = ok("full/max/0.0000001/default.jpg");
+    assert_eq!(tiny.to_variant(), ok("full/max/0/default.jpg").to_variant());
+    let p = ok("pct:10.1234564,0,50.0000004,50/pct:33.3333333/359.9999999/default.jpg");
+    assert_eq!(
+        p.to_string(),
+        "pct:10.123456,0,50,50/pct:33.333333/0/default.jpg"
+    );
+    assert_eq!(ok(&p.to_string()), p);
+    assert!(parse_iiif_params("full/pct:0.0000001/0/default.jpg").is_err());
+}
