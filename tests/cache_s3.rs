@@ -1,7 +1,8 @@
 //! The slot cache and the S3 source end to end, against a real Garage node: miss then
 //! hit, graceful restart, crash (kill -9), slots overwritten behind vignette's back, more
 //! variants than slots, coalescing, a replaced source, and Garage going away and back.
-//! Each test starts its own node and fails loudly when Garage is missing.
+//! The tests share one node, each under a prefix of its own, except the one that stops
+//! Garage; all fail loudly when Garage is missing.
 
 mod common;
 
@@ -75,7 +76,7 @@ async fn slot_objects(garage: &Garage, prefix: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn miss_then_hit_renders_once_and_returns_identical_bytes() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
     let s = start_in(dir.path(), s3_cache(&garage, "a/")).await;
     let (status, cache, first) = get(&s, "grid.jpg/full/300,/0/default.webp").await;
@@ -98,7 +99,7 @@ async fn miss_then_hit_renders_once_and_returns_identical_bytes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_restart_keeps_the_cache() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
     let s = start_in(dir.path(), s3_cache(&garage, "b/")).await;
     let (_, _, before) = get(&s, "grid.png/full/200,/90/default.png").await;
@@ -118,7 +119,7 @@ async fn graceful_restart_keeps_the_cache() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slot_overwritten_behind_our_back_is_never_served() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
     let s = start_in(dir.path(), s3_cache(&garage, "c/")).await;
     let (_, _, good) = get(&s, "grid.jpg/full/100,/0/default.jpg").await;
@@ -158,7 +159,7 @@ async fn a_slot_overwritten_behind_our_back_is_never_served() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn more_variants_than_slots_never_exceed_the_slots() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
     let with_cache = s3_cache(&garage, "d/");
     let s = start_in(dir.path(), |st| {
@@ -181,7 +182,7 @@ async fn more_variants_than_slots_never_exceed_the_slots() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_identical_requests_render_once() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
     let with_cache = s3_cache(&garage, "e/");
     let s = start_in(dir.path(), |st| {
@@ -249,7 +250,7 @@ fn png_of(dir: &Path, name: &str) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn images_come_from_s3_and_a_replaced_source_is_served_anew() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
     upload(&garage, "photos/pic.png", png_of(dir.path(), "grid.png")).await;
     // Revalidate on every request: the replacement shows at once.
