@@ -137,7 +137,10 @@ fn mutations_change_the_input_and_stay_reproducible() {
     let (a, b) = (run(7), run(7));
     assert_eq!(a, b, "same state, same mutants");
     let changed = a.iter().filter(|m| **m != seed).count();
-    assert!(changed >= 45, "only {changed} of 50 mutants differ from the seed");
+    assert!(
+        changed >= 45,
+        "only {changed} of 50 mutants differ from the seed"
+    );
     let distinct: std::collections::HashSet<_> = a.iter().collect();
     assert!(distinct.len() >= 40, "{} distinct mutants", distinct.len());
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::process::{ChildStdin, Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 use vignette::s3::{S3Client, S3Credentials, S3Metrics, S3Settings};
@@ -56,11 +56,13 @@ impl Garage {
     /// writer is this process, which the kernel closes however the process ends (success,
     /// failed assertions, a kill), then stops the node and removes its directory.
     pub fn shared() -> &'static Garage {
-        static NODE: OnceLock<(Garage, ChildStdin)> = OnceLock::new();
+        static NODE: OnceLock<(Garage, Child)> = OnceLock::new();
         &NODE
             .get_or_init(|| {
                 let node = Garage::start();
-                let mut watchdog = Command::new("sh")
+                // Never waited for: it outlives this process by design, and holding it
+                // keeps its stdin, the pipe's only writer, open until the exit.
+                let watchdog = Command::new("sh")
                     .arg("-c")
                     .arg(r#"read _ ; "$0" stop "$1" ; rm -rf "$1""#)
                     .arg(script())
@@ -71,8 +73,7 @@ impl Garage {
                     .stderr(Stdio::null())
                     .spawn()
                     .expect("cannot start the Garage watchdog (sh)");
-                let pipe = watchdog.stdin.take().expect("the watchdog's stdin");
-                (node, pipe)
+                (node, watchdog)
             })
             .0
     }
