@@ -13,8 +13,8 @@
 //! slots are reused).
 
 use super::index::Entry;
-use crate::variant::{Format, SourceId};
 use crate::variant::key::VariantKey;
+use crate::variant::{Format, SourceId};
 
 const MAGIC: &[u8; 8] = b"VGNTIDX\n";
 /// Bumped on any change of layout: an index of another version is not read.

@@ -210,7 +210,9 @@ impl Index {
             .keys
             .values()
             .copied()
-            .filter(|&slot| matches!(&self.slots[slot as usize], Slot::Ready(e) if e.source == source))
+            .filter(
+                |&slot| matches!(&self.slots[slot as usize], Slot::Ready(e) if e.source == source),
+            )
             .collect();
         let mut removed = Vec::with_capacity(victims.len());
         for slot in victims {
@@ -389,17 +391,39 @@ mod tests {
         assert_eq!((ix.used(), ix.bytes()), (2, 102 + 104));
         assert_eq!(ix.lookup(&key(1), 1), None);
         assert!(ix.lookup(&key(2), 1).is_some());
-        assert!(ix.purge(SourceId([1; 16])).is_empty(), "a second purge finds nothing");
+        assert!(
+            ix.purge(SourceId([1; 16])).is_empty(),
+            "a second purge finds nothing"
+        );
         // Held slots are neither free nor evictable: the two others are the victims.
-        assert!(matches!(ix.reserve(key(5)), Reserve::Slot { evicted: Some(_), .. }));
-        assert!(matches!(ix.reserve(key(6)), Reserve::Slot { evicted: Some(_), .. }));
+        assert!(matches!(
+            ix.reserve(key(5)),
+            Reserve::Slot {
+                evicted: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            ix.reserve(key(6)),
+            Reserve::Slot {
+                evicted: Some(_),
+                ..
+            }
+        ));
         assert_eq!(ix.reserve(key(7)), Reserve::Full);
         ix.release(removed.iter().map(|(slot, _)| *slot));
         let Reserve::Slot { slot, evicted } = ix.reserve(key(7)) else {
             panic!()
         };
-        assert!(matches!(slot, 0 | 2) && evicted.is_none(), "a released slot is free");
-        assert_eq!(ix.entries().count(), 0, "held and writing slots are not flushed");
+        assert!(
+            matches!(slot, 0 | 2) && evicted.is_none(),
+            "a released slot is free"
+        );
+        assert_eq!(
+            ix.entries().count(),
+            0,
+            "held and writing slots are not flushed"
+        );
     }
 
     #[test]

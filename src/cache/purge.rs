@@ -62,11 +62,7 @@ impl SlotCache {
     pub async fn purge(&self, source: SourceId) -> Result<SlotPurge, UnsharedPurge> {
         let inner = &self.inner;
         let removed = inner.drop_source(source).await;
-        inner
-            .metrics
-            .purges
-            .with_label_values(&["local"])
-            .inc();
+        inner.metrics.purges.with_label_values(&["local"]).inc();
         let record = Tombstone {
             source,
             at_ms: unix_now_ms(),
@@ -123,7 +119,11 @@ impl SlotCache {
         for &source in &sources {
             let removed = inner.drop_source(source).await;
             inner.metrics.purges.with_label_values(&["peer"]).inc();
-            tracing::info!(?source, entries = removed.entries, "purge learned from a peer");
+            tracing::info!(
+                ?source,
+                entries = removed.entries,
+                "purge learned from a peer"
+            );
         }
         Ok(sources)
     }

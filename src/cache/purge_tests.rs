@@ -34,7 +34,10 @@ async fn a_purge_removes_one_source_deletes_its_objects_and_records_itself() {
     let records = store.names("purge-");
     assert_eq!(records.len(), 1);
     assert!(records[0].starts_with(&format!("purge-{}-", source(1).to_hex())));
-    assert!(store.raw(INDEX_NAME).is_some(), "the index is flushed at once");
+    assert!(
+        store.raw(INDEX_NAME).is_some(),
+        "the index is flushed at once"
+    );
     assert_eq!(cache.metrics().purges("local"), 1);
     // The freed slots are reused.
     put(&cache, 1).await;
@@ -72,10 +75,15 @@ async fn a_write_in_flight_during_a_purge_is_dropped() {
     let cache = open(&store, 4).await;
     let generation = cache.generation();
     let v = Bytes::from_static(b"rendered before the purge");
-    assert_eq!(cache.put(key(1), source(1), v.clone(), Format::Png), Put::Queued);
+    assert_eq!(
+        cache.put(key(1), source(1), v.clone(), Format::Png),
+        Put::Queued
+    );
     // A render that began before the purge but is put after it.
     let late = cache.provenance(source(2));
-    store.gate.add_permits(Semaphore::MAX_PERMITS / 2);
+    store
+        .gate
+        .add_permits(tokio::sync::Semaphore::MAX_PERMITS / 2);
     let purge = cache.purge(source(1)).await.unwrap();
     assert_eq!(purge.entries, 0, "the write was in flight");
     cache.settle().await;
@@ -133,7 +141,10 @@ async fn purge_records_past_their_retention_are_deleted() {
     let cache = open(&store, 4).await;
     let old = format!("purge-{}-1000", source(1).to_hex());
     store.set_raw(&old, b"");
-    assert_eq!(cache.sync_purges().await.unwrap(), Vec::<crate::variant::SourceId>::new());
+    assert_eq!(
+        cache.sync_purges().await.unwrap(),
+        Vec::<crate::variant::SourceId>::new()
+    );
     assert!(store.names("purge-").is_empty());
 }
 

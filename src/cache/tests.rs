@@ -195,7 +195,10 @@ async fn large_variants_are_not_cached() {
     let store = MemoryStore::new();
     let cache = open(&store, 4).await;
     let big = Bytes::from(vec![0; 1001]);
-    assert_eq!(cache.put(key(1), source(1), big, Format::Jpeg), Put::TooLarge);
+    assert_eq!(
+        cache.put(key(1), source(1), big, Format::Jpeg),
+        Put::TooLarge
+    );
     assert_eq!((cache.slots_used(), store.slot_objects()), (0, 0));
 }
 
@@ -300,7 +303,10 @@ async fn a_store_that_keeps_failing_is_not_called_during_the_cool_down() {
     let calls = store.calls.load(Ordering::SeqCst);
     assert_eq!(cache.get(&key(1)).await, None);
     let two = Bytes::from_static(b"2");
-    assert_eq!(cache.put(key(2), source(2), two, Format::Png), Put::Unavailable);
+    assert_eq!(
+        cache.put(key(2), source(2), two, Format::Png),
+        Put::Unavailable
+    );
     assert_eq!(
         store.calls.load(Ordering::SeqCst),
         calls,

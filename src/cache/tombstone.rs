@@ -138,10 +138,7 @@ mod tests {
     #[test]
     fn names_round_trip_and_foreign_names_are_ignored() {
         let a = t(0xab, 1_700_000_000_123);
-        assert_eq!(
-            a.name(),
-            format!("purge-{}-1700000000123", "ab".repeat(16))
-        );
+        assert_eq!(a.name(), format!("purge-{}-1700000000123", "ab".repeat(16)));
         assert_eq!(Tombstone::parse(&a.name()), Some(a));
         for bad in [
             "slot-1",
@@ -175,13 +172,16 @@ mod tests {
         let first = applied.sync(&listing, 12 * day);
         assert_eq!(first.new, vec![a, b]);
         assert!(first.expired.is_empty());
-        assert!(applied.sync(&listing, 12 * day).new.is_empty(), "applied once");
+        assert!(
+            applied.sync(&listing, 12 * day).new.is_empty(),
+            "applied once"
+        );
         // A record of this instance's own purge is not applied again when listed.
         let own = t(3, 12 * day);
         applied.mark(own);
         assert!(applied.sync(&[own.name()], 12 * day).new.is_empty());
-        // Eight days after `a`, it expired and is to be deleted; `b` is still kept.
-        let later = applied.sync(&listing, 18 * day + 1);
+        // Just over seven days after `a`, it expired and is to be deleted; `b` is kept.
+        let later = applied.sync(&listing, 17 * day + 1);
         assert_eq!(later.expired, vec![a.name()]);
         assert!(later.new.is_empty());
     }

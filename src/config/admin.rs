@@ -90,6 +90,9 @@ mod tests {
         assert!(s.admin_token.unwrap().matches("0123456789abcdef"));
         let e = parse(&["--admin-token", "short"]).unwrap_err();
         assert_eq!((e.flag, e.env), ("--admin-token", "VIGNETTE_ADMIN_TOKEN"));
-        assert!(!e.to_string().contains("short'"), "the value is hidden: {e}");
+        assert!(
+            !e.to_string().contains("short'"),
+            "the value is hidden: {e}"
+        );
     }
 }

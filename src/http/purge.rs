@@ -131,10 +131,7 @@ fn reference(query: Option<&str>) -> Result<String, Refusal> {
 
 /// The typed source a reference names, with the dialects' own parsers.
 fn resolve(state: &AppState, reference: &str) -> Result<SourceRef, Refusal> {
-    let lower = reference
-        .get(..8)
-        .unwrap_or(reference)
-        .to_ascii_lowercase();
+    let lower = reference.get(..8).unwrap_or(reference).to_ascii_lowercase();
     let url_like = ["local://", "s3://", "http://", "https://"]
         .iter()
         .any(|scheme| lower.starts_with(scheme));
