@@ -39,9 +39,9 @@ mod tombstone;
 pub use local::LocalDirStore;
 pub use metrics::CacheMetrics;
 pub use policy::EvictionPolicy;
-pub use purge::{SlotPurge, UnsharedPurge};
+pub use purge::{Provenance, SlotPurge, UnsharedPurge};
 pub use s3::S3Store;
-pub use slot_cache::{Provenance, Put, SlotCache};
+pub use slot_cache::{Put, SlotCache};
 pub use store::{Fetched, INDEX_NAME, SlotStore, StoreError, slot_name};
 
 use crate::variant::Format;

@@ -7,7 +7,7 @@
 //! beside the slots (`tombstone`) and flushes the index. Other instances apply the
 //! record on their next [`SlotCache::sync_purges`].
 
-use super::slot_cache::{Inner, Provenance, SlotCache, unix_now_ms};
+use super::slot_cache::{Inner, SlotCache, unix_now_ms};
 use super::store::{StoreError, slot_name};
 use super::tombstone::{self, Tombstone};
 use crate::variant::SourceId;
@@ -16,6 +16,16 @@ use std::sync::atomic::Ordering;
 
 /// Slot objects deleted at once by a purge.
 const DELETES_IN_FLIGHT: usize = 8;
+
+/// Where a variant comes from, for a purge to find it: its source, and the cache's
+/// purge generation when its render began ([`SlotCache::generation`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Provenance {
+    /// The source it was rendered from.
+    pub source: SourceId,
+    /// The purge generation its render began in.
+    pub generation: u64,
+}
 
 /// What a purge took out of the slot cache.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]

@@ -7,6 +7,7 @@
 use super::breaker::Breaker;
 use super::codec;
 use super::index::{Entry, Index, Reserve};
+use super::purge::Provenance;
 use super::reload::{Loaded, load};
 use super::store::{Fetched, INDEX_NAME, SlotStore, StoreError, slot_name};
 use super::tombstone::Applied;
@@ -40,16 +41,6 @@ pub enum Put {
     Unavailable,
     /// A purge happened since the render began: its source may be purged, dropped.
     Purged,
-}
-
-/// Where a variant comes from, for a purge to find it: its source, and the cache's
-/// purge generation when its render began ([`SlotCache::generation`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Provenance {
-    /// The source it was rendered from.
-    pub source: SourceId,
-    /// The purge generation its render began in.
-    pub generation: u64,
 }
 
 /// The slot cache. Cheap to clone; every clone is the same cache.

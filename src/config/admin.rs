@@ -1,7 +1,7 @@
 //! The admin API's bearer token: `--admin-token` / `VIGNETTE_ADMIN_TOKEN`, or the file
 //! named by `VIGNETTE_ADMIN_TOKEN_FILE`. Without one the admin API (purges) is off.
 
-use super::dialect::secret;
+use super::dialect::secret_with;
 use super::{Check, Cli, ConfigError};
 use std::fmt;
 
@@ -48,8 +48,17 @@ impl fmt::Debug for AdminToken {
 impl Cli {
     /// The admin token, if one is configured.
     pub(super) fn admin_token(&self) -> Result<Option<AdminToken>, ConfigError> {
+        self.admin_token_with(|name| std::env::var(name).ok())
+    }
+
+    /// [`Cli::admin_token`] with the environment read through `env`.
+    fn admin_token_with(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<AdminToken>, ConfigError> {
         let from_file = self.admin_token.is_none();
-        let Some(token) = secret(&self.admin_token, "VIGNETTE_ADMIN_TOKEN_FILE")? else {
+        let file_env = "VIGNETTE_ADMIN_TOKEN_FILE";
+        let Some(token) = secret_with(&self.admin_token, file_env, env)? else {
             return Ok(None);
         };
         let check = Check {
@@ -94,5 +103,26 @@ mod tests {
             !e.to_string().contains("short'"),
             "the value is hidden: {e}"
         );
+    }
+
+    #[test]
+    fn the_token_file_is_read_trimmed_and_checked() {
+        use clap::Parser;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "from-a-file-0123456789\n").unwrap();
+        let cli = Cli::try_parse_from(["vignette"]).unwrap();
+        let file = path.to_string_lossy().into_owned();
+        let env = |name: &str| (name == "VIGNETTE_ADMIN_TOKEN_FILE").then(|| file.clone());
+        let token = cli.admin_token_with(env).unwrap().unwrap();
+        assert!(token.matches("from-a-file-0123456789"));
+        assert!(cli.admin_token_with(|_| None).unwrap().is_none(), "off");
+
+        std::fs::write(&path, "short").unwrap();
+        let e = cli.admin_token_with(env).unwrap_err();
+        assert_eq!(e.env, "VIGNETTE_ADMIN_TOKEN_FILE");
+        let missing = dir.path().join("absent").to_string_lossy().into_owned();
+        let e = cli.admin_token_with(|_| Some(missing.clone())).unwrap_err();
+        assert!(e.reason.contains("cannot be read"), "{e}");
     }
 }

@@ -11,11 +11,20 @@ pub(super) fn secret(
     value: &Option<String>,
     file_env: &'static str,
 ) -> Result<Option<String>, ConfigError> {
+    secret_with(value, file_env, |name| std::env::var(name).ok())
+}
+
+/// [`secret`] with the environment read through `env` (tests pass their own).
+pub(super) fn secret_with(
+    value: &Option<String>,
+    file_env: &'static str,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, ConfigError> {
     if let Some(v) = value {
         return Ok(Some(v.clone()));
     }
-    match std::env::var(file_env) {
-        Ok(path) => std::fs::read_to_string(&path)
+    match env(file_env) {
+        Some(path) => std::fs::read_to_string(&path)
             .map(|s| Some(s.trim().to_owned()))
             .map_err(|e| ConfigError {
                 flag: "(file)",
@@ -23,7 +32,7 @@ pub(super) fn secret(
                 value: path,
                 reason: format!("cannot be read: {}", e.kind()),
             }),
-        Err(_) => Ok(None),
+        None => Ok(None),
     }
 }
 
