@@ -211,8 +211,8 @@ impl AppState {
         Ok(state)
     }
 
-    /// Stops the index flusher, which waits for pending cache writes and flushes the
-    /// index once more.
+    /// Stops the purge sync and the index flusher, which waits for pending cache
+    /// writes and flushes the index once more.
     pub async fn close_cache(&self) {
         self.cache_stop.cancel();
         for task in [&self.purge_sync, &self.flusher] {
