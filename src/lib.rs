@@ -4,8 +4,8 @@
 //! The modules follow the request path:
 //! * `config`: flags and `VIGNETTE_*` variables, validated once into `Settings`.
 //! * `http`: the public router (IIIF under `/iiif/3/`, imgproxy at the root), its
-//!   listener with the client limits, and the admin router (metrics, health); handlers
-//!   never render.
+//!   listener with the client limits, and the admin router (metrics, health, purges);
+//!   handlers never render.
 //! * `dialect`: the URL grammars (IIIF Image API 3.0, imgproxy with its signatures and
 //!   presets) and format negotiation, each parsing into one dialect-free request.
 //! * `variant`: that request's model (`Variant`, `SourceRef`), the plan that resolves a

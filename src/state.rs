@@ -1,10 +1,15 @@
 //! The state every handler shares, and the one place that assembles it from the
 //! settings: the source (directory or S3), the slot cache (directory or S3, its index
 //! reloaded), the worker pool, the flights in progress, what renders taught (source
-//! facts, rendered sizes), the overload placeholders and the metrics.
+//! facts, rendered sizes), the overload placeholders and the metrics. Purging a source
+//! from all of them is in `purge`.
+
+mod purge;
+
+pub use purge::PurgeReport;
 
 use crate::admission::{Siblings, SourceFacts};
-use crate::cache::{CacheMetrics, LocalDirStore, S3Store, SlotCache, SlotStore};
+use crate::cache::{CacheMetrics, LocalDirStore, Provenance, S3Store, SlotCache, SlotStore};
 use crate::config::{CacheStoreChoice, Settings, SourceChoice};
 use crate::flight::job::{RenderContext, RenderSink};
 use crate::flight::sources::SourceBudget;
@@ -16,6 +21,7 @@ use crate::render::{IntermediateCache, Rendered};
 use crate::s3::{S3Client, S3Metrics, S3Settings};
 use crate::source::s3::S3Source;
 use crate::source::{HttpSource, LocalSource, Source, Store};
+use crate::variant::SourceId;
 use crate::variant::key::VariantKey;
 use std::io;
 use std::sync::atomic::AtomicBool;
@@ -56,6 +62,8 @@ pub struct AppState {
     /// Stops the cache's index flusher (which flushes once more on the way out).
     cache_stop: CancellationToken,
     flusher: Mutex<Option<JoinHandle<()>>>,
+    /// Applies the purges other instances record, every index flush period.
+    purge_sync: Mutex<Option<JoinHandle<()>>>,
 }
 
 fn io_error(what: &str, e: impl std::fmt::Display) -> io::Error {
@@ -64,8 +72,21 @@ fn io_error(what: &str, e: impl std::fmt::Display) -> io::Error {
 
 /// The slot cache receives every render, off the response path.
 impl RenderSink for SlotCache {
-    fn rendered(&self, key: VariantKey, rendered: &Arc<Rendered>, hold: Option<Hold>) {
-        self.put_holding(key, Rendered::shared_bytes(rendered), rendered.format, hold);
+    fn generation(&self) -> u64 {
+        SlotCache::generation(self)
+    }
+
+    fn rendered(
+        &self,
+        key: VariantKey,
+        source: SourceId,
+        generation: u64,
+        rendered: &Arc<Rendered>,
+        hold: Option<Hold>,
+    ) {
+        let provenance = Provenance { source, generation };
+        let bytes = Rendered::shared_bytes(rendered);
+        self.put_holding(key, provenance, bytes, rendered.format, hold);
     }
 }
 
@@ -174,7 +195,7 @@ impl AppState {
             intermediates: Arc::new(IntermediateCache::new(settings.intermediate_cache_bytes)),
             sources: SourceBudget::new(settings.queue.workers),
         });
-        Ok(Arc::new(AppState {
+        let state = Arc::new(AppState {
             fingerprint: settings.encode.fingerprint(),
             settings,
             source,
@@ -190,20 +211,26 @@ impl AppState {
             draining: AtomicBool::new(false),
             cache_stop,
             flusher: Mutex::new(Some(flusher)),
-        }))
+            purge_sync: Mutex::new(None),
+        });
+        let sync = purge::spawn_sync(
+            Arc::downgrade(&state),
+            state.settings.cache.settings.flush_interval,
+            state.cache_stop.clone(),
+        );
+        *state.purge_sync.lock().unwrap_or_else(|p| p.into_inner()) = Some(sync);
+        Ok(state)
     }
 
-    /// Stops the index flusher, which waits for pending cache writes and flushes the
-    /// index once more.
+    /// Stops the purge sync and the index flusher, which waits for pending cache
+    /// writes and flushes the index once more.
     pub async fn close_cache(&self) {
         self.cache_stop.cancel();
-        let flusher = self
-            .flusher
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some(handle) = flusher {
-            let _ = handle.await;
+        for task in [&self.purge_sync, &self.flusher] {
+            let handle = task.lock().unwrap_or_else(|p| p.into_inner()).take();
+            if let Some(handle) = handle {
+                let _ = handle.await;
+            }
         }
     }
 }

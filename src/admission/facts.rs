@@ -4,6 +4,7 @@
 //! it. Bounded: past its capacity the map is cleared and refilled.
 
 use crate::render::Probe;
+use crate::variant::SourceId;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -37,6 +38,15 @@ impl SourceFacts {
     /// The header of `source` at `version`, if known.
     pub(crate) fn probe(&self, source: &str, version: &str) -> Option<Probe> {
         self.get(source, version).probe
+    }
+
+    /// Forgets every version of the source `id` names (a purge); returns the versions
+    /// forgotten.
+    pub(crate) fn purge(&self, id: SourceId) -> usize {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let before = map.len();
+        map.retain(|(source, _), _| SourceId::of_text(source) != id);
+        before - map.len()
     }
 
     /// Adds what was learned; `None` keeps what was known.
@@ -87,5 +97,10 @@ mod tests {
         assert_eq!(known.probe, Some(probe));
         assert_eq!(known.colour, Some([1, 2, 3]));
         assert_eq!(facts.get("local:///a.jpg", "v2"), Facts::default());
+        facts.learn("local:///a.jpg", "v2", known);
+        facts.learn("local:///b.jpg", "v1", known);
+        assert_eq!(facts.purge(SourceId::of_text("local:///a.jpg")), 2);
+        assert_eq!(facts.get("local:///a.jpg", "v1"), Facts::default());
+        assert_eq!(facts.get("local:///b.jpg", "v1"), known);
     }
 }

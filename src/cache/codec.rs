@@ -3,21 +3,26 @@
 //! rather than trusted.
 //!
 //! Layout, integers little-endian:
-//! `magic (8) | version u32 | slots u32 | count u32 | count × entry | blake3 (32)`,
-//! entry = `key (32) | slot u32 | size u64 | last_access u64 | hits u64 | format u8 |
-//! etag_len u8 | etag`.
+//! `magic (8) | version u32 | slots u32 | count u32 | flushed_at u64 | count × entry |
+//! blake3 (32)`, entry = `key (32) | source (16) | slot u32 | size u64 | written u64 |
+//! last_access u64 | hits u64 | format u8 | etag_len u8 | etag`.
+//!
+//! Version 2 added each entry's source and write time (for purges) and the flush time.
+//! A version-1 index cannot say which source an entry belongs to, so it is not read: the
+//! cache starts cold once after the upgrade (its slot objects are overwritten as the
+//! slots are reused).
 
 use super::index::Entry;
-use crate::variant::Format;
 use crate::variant::key::VariantKey;
+use crate::variant::{Format, SourceId};
 
 const MAGIC: &[u8; 8] = b"VGNTIDX\n";
 /// Bumped on any change of layout: an index of another version is not read.
-const VERSION: u32 = 1;
-const HEADER: usize = 8 + 4 + 4 + 4;
+const VERSION: u32 = 2;
+const HEADER: usize = 8 + 4 + 4 + 4 + 8;
 const CHECKSUM: usize = 32;
 /// An entry without its ETag.
-const ENTRY_FIXED: usize = 32 + 4 + 8 + 8 + 8 + 1 + 1;
+const ENTRY_FIXED: usize = 32 + 16 + 4 + 8 + 8 + 8 + 8 + 1 + 1;
 
 /// Why a flushed index was not read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,29 +37,38 @@ pub(crate) enum CodecError {
     Malformed,
 }
 
-/// A decoded index: the slot count it was written for and its entries.
+/// A decoded index: the slot count it was written for, when, and its entries.
 #[derive(Debug)]
 pub(crate) struct Decoded {
     pub(crate) slots: u32,
+    /// Seconds since the Unix epoch.
+    pub(crate) flushed_at: u64,
     pub(crate) entries: Vec<(u32, Entry)>,
 }
 
 /// Serialises the entries of an index of `slots` slots. ETags longer than 255 bytes
 /// cannot be stored; such entries are left out (they would only be a miss later).
-pub(crate) fn encode<'a>(slots: u32, entries: impl Iterator<Item = (u32, &'a Entry)>) -> Vec<u8> {
+pub(crate) fn encode<'a>(
+    slots: u32,
+    flushed_at: u64,
+    entries: impl Iterator<Item = (u32, &'a Entry)>,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER + CHECKSUM);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
     out.extend_from_slice(&slots.to_le_bytes());
     out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&flushed_at.to_le_bytes());
     let mut count = 0u32;
     for (slot, e) in entries {
         let Ok(etag_len) = u8::try_from(e.etag.len()) else {
             continue;
         };
         out.extend_from_slice(&e.key.0);
+        out.extend_from_slice(&e.source.0);
         out.extend_from_slice(&slot.to_le_bytes());
         out.extend_from_slice(&e.size.to_le_bytes());
+        out.extend_from_slice(&e.written.to_le_bytes());
         out.extend_from_slice(&e.last_access.to_le_bytes());
         out.extend_from_slice(&e.hits.to_le_bytes());
         out.push(format_code(e.format));
@@ -85,14 +99,17 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, CodecError> {
     let mut r = Reader(&body[12..]);
     let slots = r.u32()?;
     let count = r.u32()? as usize;
+    let flushed_at = r.u64()?;
     if count > r.0.len() / ENTRY_FIXED {
         return Err(CodecError::Malformed);
     }
     let mut entries = Vec::with_capacity(count);
     for _ in 0..count {
         let key = VariantKey(r.take(32)?.try_into().map_err(|_| CodecError::Malformed)?);
+        let source = SourceId(r.take(16)?.try_into().map_err(|_| CodecError::Malformed)?);
         let slot = r.u32()?;
         let size = r.u64()?;
+        let written = r.u64()?;
         let last_access = r.u64()?;
         let hits = r.u64()?;
         let format = format_from_code(r.take(1)?[0]).ok_or(CodecError::Malformed)?;
@@ -102,6 +119,8 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, CodecError> {
             .to_owned();
         let entry = Entry {
             key,
+            source,
+            written,
             etag,
             size,
             format,
@@ -113,7 +132,11 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, CodecError> {
     if !r.0.is_empty() {
         return Err(CodecError::Malformed);
     }
-    Ok(Decoded { slots, entries })
+    Ok(Decoded {
+        slots,
+        flushed_at,
+        entries,
+    })
 }
 
 /// A cursor that fails instead of reading past the end.
@@ -165,7 +188,7 @@ fn format_from_code(code: u8) -> Option<Format> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn entries() -> Vec<(u32, Entry)> {
@@ -181,6 +204,8 @@ mod tests {
         .map(|(i, format)| {
             let entry = Entry {
                 key: VariantKey([i as u8; 32]),
+                source: SourceId([0x40 + i as u8; 16]),
+                written: 1_600_000_000 + i as u64,
                 etag: format!("\"{i:032x}\""),
                 size: 1000 * i as u64,
                 format,
@@ -195,18 +220,18 @@ mod tests {
     #[test]
     fn round_trip() {
         let entries = entries();
-        let bytes = encode(10, entries.iter().map(|(s, e)| (*s, e)));
+        let bytes = encode(10, 1_700_000_123, entries.iter().map(|(s, e)| (*s, e)));
         let decoded = decode(&bytes).unwrap();
-        assert_eq!(decoded.slots, 10);
+        assert_eq!((decoded.slots, decoded.flushed_at), (10, 1_700_000_123));
         assert_eq!(decoded.entries, entries);
-        let empty = decode(&encode(3, std::iter::empty())).unwrap();
+        let empty = decode(&encode(3, 0, std::iter::empty())).unwrap();
         assert_eq!((empty.slots, empty.entries.len()), (3, 0));
     }
 
     #[test]
     fn every_corruption_is_refused() {
         let entries = entries();
-        let bytes = encode(10, entries.iter().map(|(s, e)| (*s, e)));
+        let bytes = encode(10, 0, entries.iter().map(|(s, e)| (*s, e)));
         assert_eq!(decode(b"").unwrap_err(), CodecError::NotAnIndex);
         assert_eq!(decode(&[0; 100]).unwrap_err(), CodecError::NotAnIndex);
         for cut in [HEADER + CHECKSUM, bytes.len() / 2, bytes.len() - 1] {
@@ -217,8 +242,37 @@ mod tests {
             flipped[i] ^= 0x10;
             assert!(decode(&flipped).is_err(), "bit flip at {i}");
         }
-        let mut v2 = bytes.clone();
-        v2[8] = 2;
-        assert_eq!(decode(&v2).unwrap_err(), CodecError::Version(2));
+        let mut v3 = bytes.clone();
+        v3[8] = 3;
+        assert_eq!(decode(&v3).unwrap_err(), CodecError::Version(3));
+    }
+
+    /// An index as version 1 wrote it (no sources): refused by its version, whatever
+    /// its entries, so that the cache starts cold instead of holding unpurgeable entries.
+    pub(crate) fn version_1_index() -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&1u32.to_le_bytes());
+        out.extend_from_slice(&4u32.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
+        out.extend_from_slice(&[7; 32]); // key
+        out.extend_from_slice(&0u32.to_le_bytes()); // slot
+        out.extend_from_slice(&10u64.to_le_bytes()); // size
+        out.extend_from_slice(&1u64.to_le_bytes()); // last access
+        out.extend_from_slice(&0u64.to_le_bytes()); // hits
+        out.push(3);
+        out.push(2);
+        out.extend_from_slice(b"e1");
+        let sum = blake3::hash(&out);
+        out.extend_from_slice(sum.as_bytes());
+        out
+    }
+
+    #[test]
+    fn a_version_1_index_is_refused_by_its_version() {
+        assert_eq!(
+            decode(&version_1_index()).unwrap_err(),
+            CodecError::Version(1)
+        );
     }
 }

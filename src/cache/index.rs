@@ -3,11 +3,13 @@
 //! (`now` is a parameter, in seconds since the Unix epoch), so its behaviour is tested
 //! as timelines and simulated in `sim.rs`.
 //!
-//! A slot is free, being written for one key (reserved, not yet readable) or ready.
-//! Only ready slots can be read or evicted; a reservation ends in `commit` or `abort`.
+//! A slot is free, being written for one key (reserved, not yet readable), ready, or
+//! held while a purge deletes its object. Only ready slots can be read or evicted; a
+//! reservation ends in `commit` or `abort`, a hold in `release`.
 
 use super::policy::{EvictionPolicy, Tracker};
 use crate::variant::Format;
+use crate::variant::SourceId;
 use crate::variant::key::VariantKey;
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -16,6 +18,11 @@ use std::num::NonZeroU32;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entry {
     pub(crate) key: VariantKey,
+    /// The source the variant was rendered from, so that a purge finds it.
+    pub(crate) source: SourceId,
+    /// When it was written, seconds since the Unix epoch: a purge record read at start
+    /// applies to entries written before it (see `tombstone`).
+    pub(crate) written: u64,
     /// The slot object's ETag when vignette wrote it.
     pub(crate) etag: String,
     pub(crate) size: u64,
@@ -50,6 +57,9 @@ enum Slot {
     Free,
     Writing(VariantKey),
     Ready(Entry),
+    /// Purged: its object is being deleted; free once that is done, so that no new
+    /// variant's write can race the delete.
+    Held,
 }
 
 /// The index of a fixed number of slots.
@@ -192,6 +202,43 @@ impl Index {
         true
     }
 
+    /// Removes every ready entry of `source`: they are no longer readable, their
+    /// slots are held (neither free nor evictable) until `release`. Writes in flight are
+    /// left to their writer (the cache's purge generation aborts them).
+    pub(crate) fn purge(&mut self, source: SourceId) -> Vec<(u32, Entry)> {
+        let victims: Vec<u32> = self
+            .keys
+            .values()
+            .copied()
+            .filter(
+                |&slot| matches!(&self.slots[slot as usize], Slot::Ready(e) if e.source == source),
+            )
+            .collect();
+        let mut removed = Vec::with_capacity(victims.len());
+        for slot in victims {
+            let Slot::Ready(entry) = std::mem::replace(&mut self.slots[slot as usize], Slot::Held)
+            else {
+                continue;
+            };
+            self.keys.remove(&entry.key);
+            self.tracker.remove(slot);
+            self.bytes -= entry.size;
+            removed.push((slot, entry));
+        }
+        removed.sort_by_key(|(slot, _)| *slot);
+        removed
+    }
+
+    /// The objects of held slots are gone: the slots are free again.
+    pub(crate) fn release(&mut self, slots: impl IntoIterator<Item = u32>) {
+        for slot in slots {
+            if let Some(s @ Slot::Held) = self.slots.get_mut(slot as usize) {
+                *s = Slot::Free;
+                self.free.push(slot);
+            }
+        }
+    }
+
     /// Slots ready or being written.
     pub(crate) fn used(&self) -> usize {
         self.keys.len()
@@ -232,6 +279,8 @@ mod tests {
     fn entry(n: u8, now: u64) -> Entry {
         Entry {
             key: key(n),
+            source: SourceId([n % 2; 16]),
+            written: now,
             etag: format!("etag-{n}"),
             size: 100 + u64::from(n),
             format: Format::Webp,
@@ -327,6 +376,54 @@ mod tests {
         assert!(ix.commit(0, entry(2, 1)));
         assert!(!ix.invalidate(&key(1), "etag-1"));
         assert!(ix.lookup(&key(2), 2).is_some());
+    }
+
+    #[test]
+    fn timeline_purge_holds_the_slots_of_one_source_until_released() {
+        let mut ix = index(4);
+        for n in 1..=4 {
+            put(&mut ix, n, 0);
+        }
+        // Sources alternate: 1 and 3 are SourceId([1; 16]).
+        let removed = ix.purge(SourceId([1; 16]));
+        let keys: Vec<_> = removed.iter().map(|(_, e)| e.key).collect();
+        assert_eq!(keys, vec![key(1), key(3)]);
+        assert_eq!((ix.used(), ix.bytes()), (2, 102 + 104));
+        assert_eq!(ix.lookup(&key(1), 1), None);
+        assert!(ix.lookup(&key(2), 1).is_some());
+        assert!(
+            ix.purge(SourceId([1; 16])).is_empty(),
+            "a second purge finds nothing"
+        );
+        // Held slots are neither free nor evictable: the two others are the victims.
+        assert!(matches!(
+            ix.reserve(key(5)),
+            Reserve::Slot {
+                evicted: Some(_),
+                ..
+            }
+        ));
+        assert!(matches!(
+            ix.reserve(key(6)),
+            Reserve::Slot {
+                evicted: Some(_),
+                ..
+            }
+        ));
+        assert_eq!(ix.reserve(key(7)), Reserve::Full);
+        ix.release(removed.iter().map(|(slot, _)| *slot));
+        let Reserve::Slot { slot, evicted } = ix.reserve(key(7)) else {
+            panic!()
+        };
+        assert!(
+            matches!(slot, 0 | 2) && evicted.is_none(),
+            "a released slot is free"
+        );
+        assert_eq!(
+            ix.entries().count(),
+            0,
+            "held and writing slots are not flushed"
+        );
     }
 
     #[test]

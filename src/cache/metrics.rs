@@ -1,5 +1,6 @@
 //! Slot cache metrics: hits, misses, evictions, ETag mismatches, bytes and slots in
-//! use, writes by outcome, store errors and calls bypassed while the store is down.
+//! use, writes by outcome, store errors, calls bypassed while the store is down, and
+//! purges.
 
 use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
@@ -15,6 +16,8 @@ pub struct CacheMetrics {
     pub(crate) writes: IntCounterVec,
     pub(crate) store_errors: IntCounterVec,
     pub(crate) bypassed: IntCounterVec,
+    pub(crate) purges: IntCounterVec,
+    pub(crate) purged_entries: IntCounter,
 }
 
 impl CacheMetrics {
@@ -60,12 +63,13 @@ impl CacheMetrics {
             writes: counter_vec(
                 "vignette_cache_writes_total",
                 "Cache writes by outcome: ok, error, dropped (too many pending), too_large, \
-                 full, unavailable (store down).",
+                 full, unavailable (store down), purged (a purge happened meanwhile).",
                 "outcome",
             )?,
             store_errors: counter_vec(
                 "vignette_cache_store_errors_total",
-                "Failed store calls by operation: get, put, index_load, index_flush.",
+                "Failed store calls by operation: get, put, index_load, index_flush, \
+                 purge_delete, purge_record, purge_sync.",
                 "op",
             )?,
             bypassed: counter_vec(
@@ -73,7 +77,22 @@ impl CacheMetrics {
                 "Store calls skipped while the store is considered down, by operation.",
                 "op",
             )?,
+            purges: counter_vec(
+                "vignette_cache_purges_total",
+                "Sources purged, by origin: local (this instance's admin API) or peer \
+                 (learned from another instance's purge record).",
+                "origin",
+            )?,
+            purged_entries: counter(
+                "vignette_cache_purged_entries_total",
+                "Slot cache entries removed by purges.",
+            )?,
         })
+    }
+
+    /// Purges of `origin` (`local`, `peer`) so far.
+    pub fn purges(&self, origin: &str) -> u64 {
+        self.purges.with_label_values(&[origin]).get()
     }
 
     /// Hits so far.

@@ -14,6 +14,8 @@
 //! * `store`: the [`SlotStore`] trait; `local` and `s3`: its two implementations.
 //! * `slot_cache`: the [`SlotCache`] façade; `reload`: the index at start; `breaker`: stops calling a store that is
 //!   down; `metrics`: [`CacheMetrics`].
+//! * `purge`: removing a source's variants; `tombstone`: the purge records that carry a
+//!   purge to the other instances sharing the store.
 
 mod breaker;
 mod codec;
@@ -21,6 +23,9 @@ mod index;
 mod local;
 mod metrics;
 mod policy;
+mod purge;
+#[cfg(test)]
+mod purge_tests;
 mod reload;
 mod s3;
 #[doc(hidden)]
@@ -29,10 +34,12 @@ mod slot_cache;
 mod store;
 #[cfg(test)]
 mod tests;
+mod tombstone;
 
 pub use local::LocalDirStore;
 pub use metrics::CacheMetrics;
 pub use policy::EvictionPolicy;
+pub use purge::{Provenance, SlotPurge, UnsharedPurge};
 pub use s3::S3Store;
 pub use slot_cache::{Put, SlotCache};
 pub use store::{Fetched, INDEX_NAME, SlotStore, StoreError, slot_name};

@@ -1,25 +1,65 @@
 //! Reloading the flushed index at start: any problem (absent, unreadable, corrupt,
-//! foreign, inconsistent) gives a cold cache, logged, never an error.
+//! foreign, inconsistent, of an older format) gives a cold cache, logged, never an error.
+//! The purge records beside it are applied to its entries (see `tombstone`); when they
+//! cannot be listed, or the index is older than their retention, nothing in it can be
+//! trusted not to be purged, and the cache starts cold too.
 
 use super::index::Index;
 use super::store::{INDEX_NAME, SlotStore};
+use super::tombstone::{self, Applied, Tombstone};
 use super::{CacheMetrics, CacheSettings, codec};
+use crate::variant::SourceId;
+use std::collections::HashMap;
+use std::time::Duration;
 
-/// Reloads the index, or a cold one. Also returns the slot count the flushed index was
-/// written for (0 when none).
+/// What the reload found.
+pub(super) struct Loaded {
+    pub(super) index: Index,
+    /// The slot count the flushed index was written for (0 when none).
+    pub(super) old_slots: u32,
+    /// The purge records seen (and applied).
+    pub(super) applied: Applied,
+}
+
+/// How late after a purge another instance may still have written an entry of the
+/// purged source before learning of it: one sync period (the flush interval), twice for
+/// safety, and a minute for clocks that disagree.
+pub(super) fn purge_margin(settings: &CacheSettings) -> Duration {
+    settings.flush_interval * 2 + Duration::from_secs(60)
+}
+
+/// Reloads the index, or a cold one, at `now_ms` (milliseconds since the Unix epoch).
 pub(super) async fn load(
     store: &dyn SlotStore,
     settings: &CacheSettings,
     metrics: &CacheMetrics,
-) -> (Index, u32) {
-    let cold = || Index::new(settings.slots, settings.policy);
+    now_ms: u64,
+) -> Loaded {
+    let cold = |old_slots, applied| Loaded {
+        index: Index::new(settings.slots, settings.policy),
+        old_slots,
+        applied,
+    };
+    let mut applied = Applied::default();
+    let names = match store.list_starting(tombstone::PREFIX).await {
+        Ok(names) => names,
+        Err(e) => {
+            tracing::warn!(error = %e, "purge records unreadable: starting cold");
+            metrics
+                .store_errors
+                .with_label_values(&["index_load"])
+                .inc();
+            return cold(0, applied);
+        }
+    };
+    applied.sync(&names, now_ms);
     // Room for every slot with a long ETag, and some slack for a larger old index.
     let max_bytes = (u64::from(settings.slots.get()) * 400).max(1 << 20);
     let bytes = match store.get(INDEX_NAME, max_bytes).await {
         Ok(Some(bytes)) => bytes,
         Ok(None) => {
             tracing::info!("no slot cache index: starting cold");
-            return (cold(), 0);
+            return cold(0, applied);
         }
         Err(e) => {
             tracing::warn!(error = %e, "slot cache index unreadable: starting cold");
@@ -27,24 +67,61 @@ pub(super) async fn load(
                 .store_errors
                 .with_label_values(&["index_load"])
                 .inc();
-            return (cold(), 0);
+            return cold(0, applied);
         }
     };
-    let decoded = match codec::decode(&bytes) {
+    let mut decoded = match codec::decode(&bytes) {
         Ok(decoded) => decoded,
+        Err(e @ codec::CodecError::Version(_)) => {
+            tracing::info!(error = %e, "slot cache index of another format: starting cold");
+            return cold(0, applied);
+        }
         Err(e) => {
             tracing::warn!(error = %e, "slot cache index rejected: starting cold");
-            return (cold(), 0);
+            return cold(0, applied);
         }
     };
+    let age_ms = now_ms.saturating_sub(decoded.flushed_at.saturating_mul(1000));
+    if age_ms > tombstone::RETENTION.as_millis() as u64 {
+        tracing::info!(
+            age_secs = age_ms / 1000,
+            "slot cache index older than the purge records: starting cold"
+        );
+        return cold(decoded.slots, applied);
+    }
+    let latest = latest_purges(&names);
+    let margin = purge_margin(settings);
+    let before = decoded.entries.len();
+    decoded.entries.retain(|(_, e)| {
+        latest
+            .get(&e.source)
+            .is_none_or(|t| !t.covers(e.written, margin))
+    });
+    let purged = before - decoded.entries.len();
     match Index::restore(settings.slots, settings.policy, decoded.entries) {
         Ok(index) => {
-            tracing::info!(entries = index.used(), "slot cache index loaded");
-            (index, decoded.slots)
+            tracing::info!(entries = index.used(), purged, "slot cache index loaded");
+            Loaded {
+                index,
+                old_slots: decoded.slots,
+                applied,
+            }
         }
         Err(e) => {
             tracing::warn!(error = %e, "slot cache index rejected: starting cold");
-            (cold(), decoded.slots)
+            cold(decoded.slots, applied)
         }
     }
+}
+
+/// The latest purge of each source among the listed records.
+fn latest_purges(names: &[String]) -> HashMap<SourceId, Tombstone> {
+    let mut latest: HashMap<SourceId, Tombstone> = HashMap::new();
+    for t in names.iter().filter_map(|n| Tombstone::parse(n)) {
+        let kept = latest.entry(t.source).or_insert(t);
+        if t.at_ms > kept.at_ms {
+            *kept = t;
+        }
+    }
+    latest
 }

@@ -100,10 +100,17 @@ impl SlotStore for S3Store {
     }
 
     fn list(&self) -> BoxFuture<'_, Result<Vec<String>, StoreError>> {
+        self.list_starting("")
+    }
+
+    fn list_starting<'a>(
+        &'a self,
+        start: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
         Box::pin(async move {
             let keys = self
                 .client
-                .list(&self.bucket, &self.prefix)
+                .list(&self.bucket, &self.key(start))
                 .await
                 .map_err(store_error)?;
             Ok(keys

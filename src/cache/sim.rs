@@ -128,6 +128,8 @@ fn hit_ratio(run: &Run, workload: Workload, slots: u32, policy: EvictionPolicy) 
         if let Reserve::Slot { slot, .. } = index.reserve(k) {
             let entry = Entry {
                 key: k,
+                source: crate::variant::SourceId([0; 16]),
+                written: now,
                 etag: String::new(),
                 size: 1,
                 format: Format::Webp,

@@ -2,18 +2,21 @@
 //! `put` (returns at once; the write runs on a spawned task, a bounded number at a
 //! time), `flush` (the index, when it changed) and a periodic flusher that flushes once
 //! more at shutdown. The index sits behind a `std` mutex never held across an await.
+//! Purges live in `purge.rs`.
 
 use super::breaker::Breaker;
 use super::codec;
 use super::index::{Entry, Index, Reserve};
-use super::reload::load;
+use super::purge::Provenance;
+use super::reload::{Loaded, load};
 use super::store::{Fetched, INDEX_NAME, SlotStore, StoreError, slot_name};
+use super::tombstone::Applied;
 use super::{CacheMetrics, CacheSettings, CachedVariant};
-use crate::variant::Format;
 use crate::variant::key::VariantKey;
+use crate::variant::{Format, SourceId};
 use bytes::Bytes;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::Semaphore;
@@ -36,35 +39,49 @@ pub enum Put {
     Full,
     /// The store is considered down (circuit breaker open): dropped.
     Unavailable,
+    /// A purge happened since the render began: its source may be purged, dropped.
+    Purged,
 }
 
 /// The slot cache. Cheap to clone; every clone is the same cache.
 #[derive(Clone)]
 pub struct SlotCache {
-    inner: Arc<Inner>,
+    pub(super) inner: Arc<Inner>,
 }
 
-struct Inner {
-    store: Arc<dyn SlotStore>,
-    settings: CacheSettings,
+pub(super) struct Inner {
+    pub(super) store: Arc<dyn SlotStore>,
+    pub(super) settings: CacheSettings,
     index: Mutex<Index>,
     breaker: Mutex<Breaker>,
     /// The index changed since the last successful flush.
-    dirty: AtomicBool,
+    pub(super) dirty: AtomicBool,
+    /// Counts purges (own and learned): a write whose render began in an older
+    /// generation is dropped, as it may hold a purged source.
+    pub(super) generation: AtomicU64,
+    /// The purge records applied.
+    pub(super) applied: Mutex<Applied>,
+    /// When the cache was opened, milliseconds since the Unix epoch.
+    pub(super) started_ms: u64,
     /// One permit per write in flight.
     writes: Arc<Semaphore>,
     /// Flushes one at a time, so an older snapshot never overwrites a newer one.
     flushing: tokio::sync::Mutex<()>,
     /// The runtime writes are spawned on, so that `put` works from any thread.
     runtime: tokio::runtime::Handle,
-    metrics: CacheMetrics,
+    pub(super) metrics: CacheMetrics,
 }
 
 /// Seconds since the Unix epoch, for `last_access`.
 fn unix_now() -> u64 {
+    unix_now_ms() / 1000
+}
+
+/// Milliseconds since the Unix epoch, for purge records.
+pub(super) fn unix_now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl SlotCache {
@@ -75,9 +92,17 @@ impl SlotCache {
         settings: CacheSettings,
         metrics: CacheMetrics,
     ) -> Self {
-        let (index, old_slots) = load(&*store, &settings, &metrics).await;
+        let started_ms = unix_now_ms();
+        let Loaded {
+            index,
+            old_slots,
+            applied,
+        } = load(&*store, &settings, &metrics, started_ms).await;
         let cache = SlotCache {
             inner: Arc::new(Inner {
+                generation: AtomicU64::new(0),
+                applied: Mutex::new(applied),
+                started_ms,
                 writes: Arc::new(Semaphore::new(settings.max_pending_writes.get() as usize)),
                 store,
                 breaker: Mutex::new(Breaker::new(
@@ -153,11 +178,15 @@ impl SlotCache {
         }
     }
 
-    /// Caches a variant off the response path: reserves a slot (evicting if needed)
-    /// and writes it on a task spawned on the runtime the cache was opened in. Never
-    /// waits; callable from any thread (a worker thread too).
-    pub fn put(&self, key: VariantKey, bytes: Bytes, format: Format) -> Put {
-        self.put_holding(key, bytes, format, ())
+    /// Caches a variant of `source` off the response path: reserves a slot (evicting if
+    /// needed) and writes it on a task spawned on the runtime the cache was opened in.
+    /// Never waits; callable from any thread (a worker thread too).
+    pub fn put(&self, key: VariantKey, source: SourceId, bytes: Bytes, format: Format) -> Put {
+        let provenance = Provenance {
+            source,
+            generation: self.generation(),
+        };
+        self.put_holding(key, provenance, bytes, format, ())
     }
 
     /// [`SlotCache::put`], keeping `guard` until the variant is readable from the cache
@@ -166,12 +195,17 @@ impl SlotCache {
     pub fn put_holding<G: Send + 'static>(
         &self,
         key: VariantKey,
+        provenance: Provenance,
         bytes: Bytes,
         format: Format,
         guard: G,
     ) -> Put {
         let inner = &self.inner;
         let count = |outcome: &str| inner.metrics.writes.with_label_values(&[outcome]).inc();
+        if provenance.generation != self.generation() {
+            count("purged");
+            return Put::Purged;
+        }
         if bytes.len() as u64 > inner.settings.max_object_bytes.get() {
             count("too_large");
             return Put::TooLarge;
@@ -214,14 +248,24 @@ impl SlotCache {
             let result = inner.store.put(&slot_name(slot), bytes).await;
             inner.record(result.as_ref().err());
             let mut index = inner.lock();
+            // Checked under the index lock, which a purge takes after bumping the
+            // generation: a write that lands during a purge never becomes readable.
+            let purged = inner.generation.load(Ordering::Acquire) != provenance.generation;
             match result {
+                Ok(_) if purged => {
+                    index.abort(slot, &key);
+                    inner.metrics.writes.with_label_values(&["purged"]).inc();
+                }
                 Ok(etag) => {
+                    let now = unix_now();
                     let entry = Entry {
                         key,
+                        source: provenance.source,
+                        written: now,
                         etag,
                         size,
                         format,
-                        last_access: unix_now(),
+                        last_access: now,
                         hits: 0,
                     };
                     index.commit(slot, entry);
@@ -260,7 +304,7 @@ impl SlotCache {
         }
         let bytes = {
             let index = inner.lock();
-            codec::encode(index.capacity(), index.entries())
+            codec::encode(index.capacity(), unix_now(), index.entries())
         };
         match inner.store.put(INDEX_NAME, bytes.into()).await {
             Ok(_) => Ok(()),
@@ -323,7 +367,7 @@ impl SlotCache {
 }
 
 impl Inner {
-    fn lock(&self) -> MutexGuard<'_, Index> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Index> {
         // Every index operation leaves it consistent before it could panic; and a
         // wrong entry could only cause misses (reads are ETag-checked).
         self.index.lock().unwrap_or_else(|p| p.into_inner())
@@ -349,7 +393,7 @@ impl Inner {
         }
     }
 
-    fn gauges(&self, index: &Index) {
+    pub(super) fn gauges(&self, index: &Index) {
         self.metrics.slots_used.set(index.used() as i64);
         self.metrics.bytes.set(index.bytes() as i64);
     }

@@ -70,4 +70,17 @@ pub trait SlotStore: Send + Sync + fmt::Debug + 'static {
 
     /// The names of all objects of this store.
     fn list(&self) -> BoxFuture<'_, Result<Vec<String>, StoreError>>;
+
+    /// The names that start with `start` (purge records). Stores that can list by
+    /// prefix server-side override it, so that a sync does not list every slot.
+    fn list_starting<'a>(
+        &'a self,
+        start: &'a str,
+    ) -> BoxFuture<'a, Result<Vec<String>, StoreError>> {
+        Box::pin(async move {
+            let mut names = self.list().await?;
+            names.retain(|n| n.starts_with(start));
+            Ok(names)
+        })
+    }
 }

@@ -3,6 +3,7 @@
 //! in `tests/storage/`.
 
 use super::*;
+use crate::variant::SourceId;
 use crate::variant::key::VariantKey;
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
@@ -14,15 +15,15 @@ use tokio_util::sync::CancellationToken;
 
 /// Objects in a map; `down` fails every call; puts wait for `gate` permits.
 #[derive(Debug)]
-struct MemoryStore {
+pub(super) struct MemoryStore {
     objects: Mutex<HashMap<String, Bytes>>,
-    down: AtomicBool,
-    gate: Semaphore,
+    pub(super) down: AtomicBool,
+    pub(super) gate: Semaphore,
     calls: AtomicUsize,
 }
 
 impl MemoryStore {
-    fn new() -> Arc<Self> {
+    pub(super) fn new() -> Arc<Self> {
         Arc::new(MemoryStore {
             objects: Mutex::default(),
             down: AtomicBool::new(false),
@@ -31,7 +32,7 @@ impl MemoryStore {
         })
     }
 
-    fn gated() -> Arc<Self> {
+    pub(super) fn gated() -> Arc<Self> {
         let store = Self::new();
         store.gate.forget_permits(Semaphore::MAX_PERMITS);
         store
@@ -49,18 +50,29 @@ impl MemoryStore {
         Ok(())
     }
 
-    fn raw(&self, name: &str) -> Option<Bytes> {
+    pub(super) fn raw(&self, name: &str) -> Option<Bytes> {
         self.objects.lock().unwrap().get(name).cloned()
     }
 
-    fn set_raw(&self, name: &str, bytes: &[u8]) {
+    pub(super) fn set_raw(&self, name: &str, bytes: &[u8]) {
         let bytes = Bytes::copy_from_slice(bytes);
         self.objects.lock().unwrap().insert(name.to_owned(), bytes);
     }
 
-    fn slot_objects(&self) -> usize {
+    pub(super) fn slot_objects(&self) -> usize {
+        self.names("slot-").len()
+    }
+
+    /// The names of the objects starting with `start`, sorted.
+    pub(super) fn names(&self, start: &str) -> Vec<String> {
         let objects = self.objects.lock().unwrap();
-        objects.keys().filter(|k| k.starts_with("slot-")).count()
+        let mut names: Vec<String> = objects
+            .keys()
+            .filter(|k| k.starts_with(start))
+            .cloned()
+            .collect();
+        names.sort();
+        names
     }
 }
 
@@ -117,11 +129,16 @@ impl SlotStore for MemoryStore {
     }
 }
 
-fn key(n: u8) -> VariantKey {
+pub(super) fn key(n: u8) -> VariantKey {
     VariantKey([n; 32])
 }
 
-fn settings(slots: u32) -> CacheSettings {
+/// The source of variant `n`: variants 0, 3, 6… share one, 1, 4, 7… another.
+pub(super) fn source(n: u8) -> SourceId {
+    SourceId([n % 3; 16])
+}
+
+pub(super) fn settings(slots: u32) -> CacheSettings {
     CacheSettings {
         slots: NonZeroU32::new(slots).unwrap(),
         max_object_bytes: NonZeroU64::new(1000).unwrap(),
@@ -129,15 +146,15 @@ fn settings(slots: u32) -> CacheSettings {
     }
 }
 
-async fn open(store: &Arc<MemoryStore>, slots: u32) -> SlotCache {
+pub(super) async fn open(store: &Arc<MemoryStore>, slots: u32) -> SlotCache {
     let metrics = CacheMetrics::new(&prometheus::Registry::new()).unwrap();
     SlotCache::open(store.clone(), settings(slots), metrics).await
 }
 
 /// Puts and waits for the write.
-async fn put(cache: &SlotCache, n: u8) {
+pub(super) async fn put(cache: &SlotCache, n: u8) {
     assert_eq!(
-        cache.put(key(n), Bytes::from(vec![n; 10]), Format::Png),
+        cache.put(key(n), source(n), Bytes::from(vec![n; 10]), Format::Png),
         Put::Queued
     );
     cache.settle().await;
@@ -152,7 +169,7 @@ async fn put_then_get_answers_the_bytes_and_format() {
     let hit = cache.get(&key(1)).await.unwrap();
     assert_eq!((&hit.bytes[..], hit.format), (&[1u8; 10][..], Format::Png));
     assert_eq!(
-        cache.put(key(1), Bytes::from_static(b"x"), Format::Png),
+        cache.put(key(1), source(1), Bytes::from_static(b"x"), Format::Png),
         Put::Present
     );
     let m = cache.metrics();
@@ -165,7 +182,9 @@ async fn put_works_from_a_thread_outside_the_runtime() {
     let store = MemoryStore::new();
     let cache = open(&store, 4).await;
     let worker = cache.clone();
-    let put = std::thread::spawn(move || worker.put(key(1), Bytes::from_static(b"v"), Format::Png));
+    let put = std::thread::spawn(move || {
+        worker.put(key(1), source(1), Bytes::from_static(b"v"), Format::Png)
+    });
     assert_eq!(put.join().unwrap(), Put::Queued);
     cache.settle().await;
     assert!(cache.get(&key(1)).await.is_some());
@@ -176,7 +195,10 @@ async fn large_variants_are_not_cached() {
     let store = MemoryStore::new();
     let cache = open(&store, 4).await;
     let big = Bytes::from(vec![0; 1001]);
-    assert_eq!(cache.put(key(1), big, Format::Jpeg), Put::TooLarge);
+    assert_eq!(
+        cache.put(key(1), source(1), big, Format::Jpeg),
+        Put::TooLarge
+    );
     assert_eq!((cache.slots_used(), store.slot_objects()), (0, 0));
 }
 
@@ -281,7 +303,10 @@ async fn a_store_that_keeps_failing_is_not_called_during_the_cool_down() {
     let calls = store.calls.load(Ordering::SeqCst);
     assert_eq!(cache.get(&key(1)).await, None);
     let two = Bytes::from_static(b"2");
-    assert_eq!(cache.put(key(2), two, Format::Png), Put::Unavailable);
+    assert_eq!(
+        cache.put(key(2), source(2), two, Format::Png),
+        Put::Unavailable
+    );
     assert_eq!(
         store.calls.load(Ordering::SeqCst),
         calls,
@@ -302,7 +327,7 @@ async fn writes_beyond_the_pending_bound_are_dropped() {
         ..settings(8)
     };
     let cache = SlotCache::open(store.clone(), settings, metrics).await;
-    let put = |n| cache.put(key(n), Bytes::from_static(b"v"), Format::Gif);
+    let put = |n| cache.put(key(n), source(n), Bytes::from_static(b"v"), Format::Gif);
     assert_eq!(
         (put(1), put(2), put(3)),
         (Put::Queued, Put::Queued, Put::Dropped)

@@ -18,6 +18,12 @@ pub struct Cli {
     #[arg(long, env = "VIGNETTE_ADMIN_LISTEN", default_value = "127.0.0.1:9090")]
     pub admin_listen: String,
 
+    /// Bearer token of the admin API (`DELETE /cache/sources`), at least 16 visible
+    /// ASCII characters; without one the admin API is off. Also read from
+    /// VIGNETTE_ADMIN_TOKEN_FILE.
+    #[arg(long, env = "VIGNETTE_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
     /// Directory of source images (the local source).
     #[arg(long, env = "VIGNETTE_IMAGES_DIR", default_value = "./images")]
     pub images_dir: PathBuf,

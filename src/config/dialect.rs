@@ -6,26 +6,33 @@ use super::{Check, Cli, ConfigError};
 use crate::dialect::imgproxy::{Config, Presets, Signing};
 use crate::variant::Format;
 
-/// A secret from its variable, or from the file named by `{env}_FILE`.
-fn secret(value: &Option<String>, env: &str) -> Result<Option<String>, ConfigError> {
+/// A secret from its variable, or from the file named by `file_env` (trimmed).
+pub(super) fn secret(
+    value: &Option<String>,
+    file_env: &'static str,
+) -> Result<Option<String>, ConfigError> {
+    secret_with(value, file_env, |name| std::env::var(name).ok())
+}
+
+/// [`secret`] with the environment read through `env` (tests pass their own).
+pub(super) fn secret_with(
+    value: &Option<String>,
+    file_env: &'static str,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, ConfigError> {
     if let Some(v) = value {
         return Ok(Some(v.clone()));
     }
-    let file_var = format!("{env}_FILE");
-    match std::env::var(&file_var) {
-        Ok(path) => std::fs::read_to_string(&path)
+    match env(file_env) {
+        Some(path) => std::fs::read_to_string(&path)
             .map(|s| Some(s.trim().to_owned()))
             .map_err(|e| ConfigError {
                 flag: "(file)",
-                env: if env.ends_with("KEY") {
-                    "VIGNETTE_SIGNATURE_KEY_FILE"
-                } else {
-                    "VIGNETTE_SIGNATURE_SALT_FILE"
-                },
+                env: file_env,
                 value: path,
                 reason: format!("cannot be read: {}", e.kind()),
             }),
-        Err(_) => Ok(None),
+        None => Ok(None),
     }
 }
 
@@ -48,8 +55,8 @@ fn hex_list(c: &Check<'_>) -> Result<Vec<Vec<u8>>, ConfigError> {
 impl Cli {
     /// The imgproxy dialect's settings.
     pub(super) fn imgproxy(&self) -> Result<Config, ConfigError> {
-        let key = secret(&self.signature_key, "VIGNETTE_SIGNATURE_KEY")?;
-        let salt = secret(&self.signature_salt, "VIGNETTE_SIGNATURE_SALT")?;
+        let key = secret(&self.signature_key, "VIGNETTE_SIGNATURE_KEY_FILE")?;
+        let salt = secret(&self.signature_salt, "VIGNETTE_SIGNATURE_SALT_FILE")?;
         let size = check!(
             self,
             signature_size,

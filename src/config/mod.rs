@@ -4,6 +4,7 @@
 
 #[macro_use]
 mod check;
+mod admin;
 mod browser;
 mod cli;
 mod dialect;
@@ -13,6 +14,7 @@ mod overload;
 mod storage;
 mod validate;
 
+pub use admin::AdminToken;
 use check::Check;
 pub use cli::Cli;
 pub use overload::{OverloadAnswer, OverloadSettings};
@@ -58,6 +60,8 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// Admin listener.
     pub admin_listen: SocketAddr,
+    /// The admin API's bearer token; `None`: the admin API is off.
+    pub admin_token: Option<AdminToken>,
     /// Local source directory.
     pub images_dir: PathBuf,
     /// Base for info.json ids, without a trailing slash.

@@ -109,6 +109,7 @@ impl Cli {
                 "VIGNETTE_ADMIN_LISTEN"
             )
             .addr()?,
+            admin_token: self.admin_token()?,
             images_dir: self.images_dir.clone(),
             public_url,
             queue: QueueParams {

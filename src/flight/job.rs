@@ -17,7 +17,7 @@ use crate::render::{
 };
 use crate::source::{Source, SourceError};
 use crate::variant::key::VariantKey;
-use crate::variant::{SourceRef, Variant};
+use crate::variant::{SourceId, SourceRef, Variant};
 use bytes::Bytes;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -26,9 +26,21 @@ use tokio::task::JoinHandle;
 /// Receives every successful render, e.g. to store it in the slot cache. Called on the
 /// worker thread: implementations must not block (spawn the write).
 pub(crate) trait RenderSink: Send + Sync + std::fmt::Debug {
-    /// A variant was rendered. `hold` keeps the render answering identical requests:
-    /// drop it once the variant is readable from the cache (or will not be cached).
-    fn rendered(&self, key: VariantKey, rendered: &Arc<Rendered>, hold: Option<Hold>);
+    /// The sink's purge generation now; a job records it when it is made, so that a
+    /// render begun before a purge of its source is not kept.
+    fn generation(&self) -> u64;
+
+    /// A variant of `source` was rendered by a job made in purge `generation`. `hold`
+    /// keeps the render answering identical requests: drop it once the variant is
+    /// readable from the cache (or will not be cached).
+    fn rendered(
+        &self,
+        key: VariantKey,
+        source: SourceId,
+        generation: u64,
+        rendered: &Arc<Rendered>,
+        hold: Option<Hold>,
+    );
 }
 
 /// Told of a job's successful render, with its source's header when the job read it:
@@ -62,6 +74,11 @@ pub(crate) struct RenderContext {
     pub(crate) sources: Arc<SourceBudget>,
 }
 
+/// The purge generation of `ctx`'s sink now (0 without a sink).
+fn generation(ctx: &RenderContext) -> u64 {
+    ctx.sink.as_ref().map_or(0, |sink| sink.generation())
+}
+
 /// A source read ahead: its bytes, counted in the budget until dropped.
 type ReadAhead = JoinHandle<Result<(Bytes, Held), SourceError>>;
 
@@ -85,6 +102,8 @@ pub(crate) struct RenderJob {
     cost: Cost,
     /// Who learns from the render.
     remember: Option<Box<dyn Remember>>,
+    /// The sink's purge generation when the job was made.
+    generation: u64,
 }
 
 impl RenderJob {
@@ -96,6 +115,7 @@ impl RenderJob {
         flight: Flight,
     ) -> Self {
         RenderJob {
+            generation: generation(&ctx),
             ctx,
             source_ref,
             key: flight.key(),
@@ -117,6 +137,7 @@ impl RenderJob {
         key: VariantKey,
     ) -> Self {
         RenderJob {
+            generation: generation(&ctx),
             ctx,
             source_ref,
             variant,
@@ -271,7 +292,8 @@ impl Job for RenderJob {
                 // The waiters are answered first; the render keeps answering newcomers
                 // until the cache write lands.
                 let hold = self.flight.map(|f| f.complete_and_hold(outcome));
-                sink.rendered(self.key, &rendered, hold);
+                let source = self.source_ref.id();
+                sink.rendered(self.key, source, self.generation, &rendered, hold);
             }
             _ => {
                 if let Some(flight) = self.flight {

@@ -112,6 +112,8 @@ pub(super) async fn lookup(
     if let Some(info) = state.lqips.get(&key) {
         return Ok(info);
     }
+    // An info computed across a purge may describe the purged source: not kept.
+    let generation = state.cache.generation();
     let mut size = meta.size;
     let mut prefetched = None;
     if Source::is_remote(source) {
@@ -150,7 +152,9 @@ pub(super) async fn lookup(
             .await
             .map_err(|_| AppError::Internal("info job lost".into()))??,
     );
-    state.lqips.insert(key, info.clone());
+    if state.cache.generation() == generation {
+        state.lqips.insert(key, source.id(), info.clone());
+    }
     Ok(info)
 }
 

@@ -1,4 +1,4 @@
-//! The HTTP side: the public router (IIIF), the admin router (metrics, health), the
+//! The HTTP side: the public router (IIIF), the admin router (metrics, health, purges), the
 //! middleware every response goes through (request id, log line, metrics, CORS, nosniff,
 //! size limits) and the public listener's accept loop. Handlers never render: they
 //! parse, look up, and wait on the pool.
@@ -11,6 +11,7 @@ mod info;
 mod listener;
 mod lqip;
 mod ops;
+mod purge;
 
 use crate::state::AppState;
 use axum::Router;

@@ -1,5 +1,6 @@
-//! The admin listener: Prometheus metrics and health. Kept off the public listener so that
-//! metrics are not exposed and health answers even when the public side is busy.
+//! The admin listener: Prometheus metrics, health and the admin API (purges, see
+//! `purge`). Kept off the public listener so that metrics are not exposed and health
+//! answers even when the public side is busy.
 //!
 //! Readiness stays `200` while the instance sheds load: the failure mode already answers
 //! misses in microseconds and keeps serving cache hits, whereas failing readiness would
@@ -13,17 +14,18 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-/// `/metrics`, `/health/live`, `/health/ready`.
+/// `/metrics`, `/health/live`, `/health/ready`, `DELETE /cache/sources`.
 pub(crate) fn admin_router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/metrics", get(metrics))
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
+        .route("/cache/sources", delete(super::purge::purge_source))
         .with_state(state)
 }
 

@@ -52,6 +52,8 @@ pub(crate) struct InfoJob {
     input: Input,
     components: Components,
     reply: oneshot::Sender<Reply>,
+    /// The slot cache's purge generation when the job was made.
+    generation: u64,
 }
 
 impl InfoJob {
@@ -64,6 +66,7 @@ impl InfoJob {
     ) -> (InfoJob, oneshot::Receiver<Reply>) {
         let (reply, rx) = oneshot::channel();
         let job = InfoJob {
+            generation: ctx.sink.as_ref().map_or(0, |sink| sink.generation()),
             ctx,
             subject,
             input,
@@ -132,7 +135,8 @@ impl InfoJob {
         };
         let rendered = Arc::new(rendered);
         if let Some(sink) = &ctx.sink {
-            sink.rendered(s.thumbnail_key, &rendered, None);
+            let source = s.source.id();
+            sink.rendered(s.thumbnail_key, source, self.generation, &rendered, None);
         }
         Ok(rendered)
     }

@@ -19,23 +19,32 @@
 use super::SourceFormat;
 use super::decode::Decoded;
 use super::header::Header;
+use crate::variant::SourceId;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// Which source, at which version: two versions of one identifier never share pixels.
+/// It also names the source alone, so that a purge finds every version of it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SourceKey([u8; 32]);
+pub struct SourceKey {
+    key: [u8; 32],
+    source: SourceId,
+}
 
 impl SourceKey {
-    /// The key of `identifier` at `version` (an ETag, a size and modification time…).
+    /// The key of `identifier` (a source's canonical text) at `version` (an ETag, a size
+    /// and modification time…).
     pub fn new(identifier: &str, version: &str) -> SourceKey {
         let mut h = blake3::Hasher::new();
         for field in [identifier, version] {
             h.update(&(field.len() as u64).to_le_bytes());
             h.update(field.as_bytes());
         }
-        SourceKey(*h.finalize().as_bytes())
+        SourceKey {
+            key: *h.finalize().as_bytes(),
+            source: SourceId::of_text(identifier),
+        }
     }
 }
 
@@ -44,7 +53,7 @@ impl std::fmt::Debug for SourceKey {
         write!(
             f,
             "SourceKey({:02x}{:02x}{:02x}{:02x}…)",
-            self.0[0], self.0[1], self.0[2], self.0[3]
+            self.key[0], self.key[1], self.key[2], self.key[3]
         )
     }
 }
@@ -242,6 +251,22 @@ impl IntermediateCache {
         }
     }
 
+    /// Forgets every version of `source` (a purge); returns the intermediates removed.
+    pub fn purge(&self, source: SourceId) -> usize {
+        let mut st = self.lock();
+        st.seen.retain(|k| k.source != source);
+        let keys: Vec<SourceKey> = st
+            .entries
+            .keys()
+            .filter(|k| k.source == source)
+            .copied()
+            .collect();
+        for key in &keys {
+            remove(&mut st, key);
+        }
+        keys.len()
+    }
+
     /// Keeps `value` as the intermediate of `key` (replacing a coarser one), evicting the
     /// least recently used ones to stay within the capacity. Counts a decode.
     pub(crate) fn insert(&self, key: &SourceKey, value: Arc<Intermediate>) {
@@ -341,6 +366,25 @@ mod tests {
         // Too large to keep: counted, not kept, nothing evicted.
         c.insert(&k(9), inter(1000, 1000, 1));
         assert_eq!(c.stats().entries, 3);
+    }
+
+    #[test]
+    fn purge_forgets_every_version_of_one_source_only() {
+        let cache = IntermediateCache::new(10 << 20);
+        let keys = [
+            SourceKey::new("local:///a", "v1"),
+            SourceKey::new("local:///a", "v2"),
+            SourceKey::new("local:///b", "v1"),
+        ];
+        for key in &keys {
+            cache.insert(key, inter(100, 100, 1));
+        }
+        assert_eq!(cache.purge(SourceId::of_text("local:///a")), 2);
+        assert!(!cache.contains(&keys[0]) && !cache.contains(&keys[1]));
+        assert!(cache.contains(&keys[2]));
+        assert_eq!(cache.stats().entries, 1);
+        assert_eq!(cache.stats().bytes, 100 * 100 * 3);
+        assert_eq!(cache.purge(SourceId::of_text("local:///a")), 0);
     }
 
     #[test]

@@ -7,7 +7,7 @@ pub mod local;
 pub mod s3;
 mod versions;
 
-use crate::variant::SourceRef;
+use crate::variant::{SourceId, SourceRef};
 use axum::http::StatusCode;
 use bytes::Bytes;
 
@@ -204,6 +204,16 @@ impl Source {
             return Ok((fetched.bytes, Some(fetched.version)));
         }
         Ok((self.read_store(source, max_bytes, None).await?, None))
+    }
+
+    /// Forgets what is remembered of the sources `ids` name (a purge): kept originals
+    /// and versions. Returns the entries dropped. The local source remembers nothing.
+    pub fn purge(&self, ids: &[SourceId]) -> usize {
+        let store = match &self.store {
+            Store::S3(s) => s.purge(ids),
+            Store::Local(_) => 0,
+        };
+        store + self.http.purge(ids)
     }
 
     /// All of `source`, refused above `max_bytes`.

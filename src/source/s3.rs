@@ -8,7 +8,7 @@
 use super::versions::Versions;
 use super::{SourceError, SourceMeta};
 use crate::s3::{GetOptions, S3Client, S3Error};
-use crate::variant::SourceRef;
+use crate::variant::{SourceId, SourceRef};
 use bytes::Bytes;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
@@ -171,6 +171,13 @@ impl S3Source {
             .get(bucket, key, opts)
             .await
             .map_err(|e| source_error(e, identifier))
+    }
+
+    /// Forgets the remembered versions of the sources `ids` name (a purge): the next
+    /// request asks the bucket. Returns how many.
+    pub(crate) fn purge(&self, ids: &[SourceId]) -> usize {
+        self.lock()
+            .forget_where(|identifier| ids.contains(&SourceId::of_text(identifier)))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Versions> {

@@ -55,6 +55,13 @@ impl Versions {
         self.map.remove(identifier);
     }
 
+    /// Forgets the identifiers `purged` picks (a purge); returns how many.
+    pub(crate) fn forget_where(&mut self, purged: impl Fn(&str) -> bool) -> usize {
+        let before = self.map.len();
+        self.map.retain(|identifier, _| !purged(identifier));
+        before - self.map.len()
+    }
+
     #[cfg(test)]
     fn len(&self) -> usize {
         self.map.len()
@@ -83,8 +90,11 @@ mod tests {
         assert_eq!(v.fresh("a", t0 + s(60)), None);
         v.insert("a", meta("v2"), t0 + s(60));
         assert_eq!(v.fresh("a", t0 + s(61)), Some(meta("v2")));
-        v.forget("a");
+        v.insert("b", meta("v1"), t0 + s(61));
+        assert_eq!(v.forget_where(|id| id == "a"), 1);
+        assert_eq!(v.forget_where(|id| id == "a"), 0);
         assert_eq!(v.fresh("a", t0 + s(61)), None);
+        assert_eq!(v.fresh("b", t0 + s(61)), Some(meta("v1")));
     }
 
     #[test]

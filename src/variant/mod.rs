@@ -17,7 +17,7 @@ pub use model::{
 };
 pub use output::{Colour, Format, Metadata, OutputFormat};
 pub use plan::{Plan, PlanLimits, Rect};
-pub use source_ref::SourceRef;
+pub use source_ref::{SourceId, SourceRef};
 
 /// Errors of a URL dialect and of resolving a variant against an image.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

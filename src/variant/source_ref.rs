@@ -33,6 +33,59 @@ impl SourceRef {
     }
 }
 
+impl SourceRef {
+    /// The bounded identity of this source, as the caches that must forget it on a purge
+    /// record it.
+    pub fn id(&self) -> SourceId {
+        SourceId::of_text(&self.to_string())
+    }
+}
+
+/// A source's identity in 128 bits: a blake3 hash of its canonical text. What caches
+/// remember to find a source's entries on a purge: bounded (16 bytes per entry however
+/// long the URL) and free of the URL itself (a purge for legal reasons leaves no trace of
+/// the name in the persisted index).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId(pub [u8; 16]);
+
+impl SourceId {
+    /// The identity of a source given by its canonical text (`SourceRef`'s `Display`).
+    pub fn of_text(canonical: &str) -> SourceId {
+        let hash = blake3::hash(canonical.as_bytes());
+        let mut id = [0; 16];
+        id.copy_from_slice(&hash.as_bytes()[..16]);
+        SourceId(id)
+    }
+
+    /// Lower-case hex (32 characters), as purge records name it.
+    pub fn to_hex(&self) -> String {
+        use fmt::Write;
+        let mut s = String::with_capacity(32);
+        for b in self.0 {
+            let _ = write!(s, "{b:02x}");
+        }
+        s
+    }
+
+    /// Parses [`SourceId::to_hex`]'s form; `None` for anything else.
+    pub fn from_hex(hex: &str) -> Option<SourceId> {
+        if hex.len() != 32 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return None;
+        }
+        let mut id = [0; 16];
+        for (i, byte) in id.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(SourceId(id))
+    }
+}
+
+impl fmt::Debug for SourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SourceId({})", &self.to_hex()[..12])
+    }
+}
+
 impl fmt::Display for SourceRef {
     /// The canonical URL form: `local:///path`, `s3://bucket/key`, or the URL itself.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -61,5 +114,18 @@ mod tests {
         assert_eq!(s3.to_string(), "s3://b/k/x.png");
         assert_eq!(s3.scheme(), "s3");
         assert_eq!(SourceRef::Http("https://e.org/a".into()).scheme(), "https");
+    }
+
+    #[test]
+    fn source_ids_follow_the_canonical_text_and_round_trip_as_hex() {
+        let a = SourceRef::Local("a.jpg".into());
+        assert_eq!(a.id(), SourceId::of_text("local:///a.jpg"));
+        assert_ne!(a.id(), SourceRef::Local("a.jpeg".into()).id());
+        let hex = a.id().to_hex();
+        assert_eq!(hex.len(), 32);
+        assert_eq!(SourceId::from_hex(&hex), Some(a.id()));
+        for bad in ["", "xyz", &hex[..31], &hex.to_uppercase()] {
+            assert_eq!(SourceId::from_hex(bad), None, "{bad}");
+        }
     }
 }

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use vignette::cache::{CacheMetrics, CacheSettings, Put, S3Store, SlotCache};
 use vignette::s3::{S3Client, S3Credentials, S3Metrics, S3Settings};
 use vignette::source::{Buckets, S3Source, S3SourceSettings, SourceError};
-use vignette::variant::Format;
 use vignette::variant::key::VariantKey;
+use vignette::variant::{Format, SourceId};
 
 use crate::s3_source::{read, stat};
 
@@ -30,7 +30,12 @@ async fn garage_down_then_back() {
     let store = Arc::new(S3Store::new(client.clone(), bucket, ""));
     let cache = SlotCache::open(store, CacheSettings::default(), metrics).await;
     let key = |n: u8| VariantKey([n; 32]);
-    cache.put(key(1), Bytes::from_static(b"one"), Format::Jpeg);
+    cache.put(
+        key(1),
+        SourceId([1; 16]),
+        Bytes::from_static(b"one"),
+        Format::Jpeg,
+    );
     cache.settle().await;
     assert!(cache.get(&key(1)).await.is_some());
 
@@ -38,7 +43,12 @@ async fn garage_down_then_back() {
     let start = Instant::now();
     assert_eq!(cache.get(&key(1)).await, None);
     assert_eq!(
-        cache.put(key(2), Bytes::from_static(b"two"), Format::Jpeg),
+        cache.put(
+            key(2),
+            SourceId([2; 16]),
+            Bytes::from_static(b"two"),
+            Format::Jpeg
+        ),
         Put::Queued
     );
     cache.settle().await;
@@ -59,7 +69,12 @@ async fn garage_down_then_back() {
 
     garage.restart();
     assert_eq!(cache.get(&key(1)).await.unwrap().bytes, "one");
-    cache.put(key(2), Bytes::from_static(b"two"), Format::Jpeg);
+    cache.put(
+        key(2),
+        SourceId([2; 16]),
+        Bytes::from_static(b"two"),
+        Format::Jpeg,
+    );
     cache.settle().await;
     assert_eq!(cache.get(&key(2)).await.unwrap().bytes, "two");
     cache.flush().await.unwrap();

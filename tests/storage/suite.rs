@@ -9,8 +9,8 @@ use vignette::cache::{
     CacheMetrics, CacheSettings, Fetched, INDEX_NAME, LocalDirStore, S3Store, SlotCache, SlotStore,
     StoreError, slot_name,
 };
-use vignette::variant::Format;
 use vignette::variant::key::VariantKey;
+use vignette::variant::{Format, SourceId};
 
 /// Makes a fresh, empty store named `name`.
 type Factory<'a> = &'a dyn Fn(&str) -> Arc<dyn SlotStore>;
@@ -34,7 +34,7 @@ fn variant(n: u8) -> Bytes {
 }
 
 async fn put(cache: &SlotCache, n: u8) {
-    cache.put(key(n), variant(n), Format::Avif);
+    cache.put(key(n), SourceId([n; 16]), variant(n), Format::Avif);
     cache.settle().await;
 }
 

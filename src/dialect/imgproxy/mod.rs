@@ -219,8 +219,8 @@ fn unescape(s: &str) -> Result<String, DialectError> {
         .map_err(|_| malformed("the source URL is not valid UTF-8"))
 }
 
-/// The typed reference of a source URL.
-fn source_ref(url: &str) -> Result<SourceRef, DialectError> {
+/// The typed reference of a source URL (also what the admin API's purge accepts).
+pub(crate) fn source_ref(url: &str) -> Result<SourceRef, DialectError> {
     if let Some(path) = url.strip_prefix("local://") {
         let path = path.trim_start_matches('/');
         if path.is_empty() {

@@ -119,6 +119,15 @@ impl SourceCache {
         }
     }
 
+    /// Forgets the keys `purged` picks (a purge); returns how many.
+    pub(crate) fn remove_where(&mut self, purged: impl Fn(&str) -> bool) -> usize {
+        let keys: Vec<String> = self.entries.keys().filter(|k| purged(k)).cloned().collect();
+        for key in &keys {
+            self.remove(key);
+        }
+        keys.len()
+    }
+
     /// Bytes held.
     pub(crate) fn bytes(&self) -> u64 {
         self.bytes
@@ -161,7 +170,11 @@ mod tests {
         assert_eq!(version(c.get("a", t0 + s(61))), Some((true, "v1".into())));
         c.insert("a", source(20, "v2"), t0 + s(61));
         assert_eq!(c.bytes(), 20);
-        c.remove("a");
+        c.insert("b", source(5, "v1"), t0 + s(61));
+        assert_eq!(c.remove_where(|k| k == "a"), 1);
+        assert_eq!(c.remove_where(|k| k == "a"), 0);
+        assert_eq!(c.bytes(), 5);
+        c.remove("b");
         assert!(matches!(c.get("a", t0), Lookup::Miss));
         assert_eq!(c.bytes(), 0);
     }

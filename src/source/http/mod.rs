@@ -25,6 +25,7 @@ pub use allow::AllowedSources;
 
 use super::versions::Versions;
 use super::{SourceError, SourceMeta};
+use crate::variant::SourceId;
 use bytes::Bytes;
 use cache::{Cached, Lookup, SourceCache};
 use fetch::{Body, Fetcher, Outcome, Validators};
@@ -191,6 +192,18 @@ impl HttpSource {
             return Ok(meta.version);
         }
         self.fetch(url).await.map(|f| f.version)
+    }
+
+    /// Forgets the originals and versions of the sources `ids` name (a purge): kept
+    /// under the URL the fetch admitted, their identity is that URL's. Returns the
+    /// entries dropped (source cache and versions). A download in flight is not
+    /// stopped: the slot cache's purge generation keeps its renders out of the cache.
+    pub(crate) fn purge(&self, ids: &[SourceId]) -> usize {
+        let purged = |key: &str| ids.contains(&SourceId::of_text(key));
+        let mut cache = lock(&self.inner.cache);
+        let dropped = cache.remove_where(purged) + lock(&self.inner.versions).forget_where(purged);
+        self.inner.metrics.cache_bytes.set(cache.bytes() as i64);
+        dropped
     }
 
     /// The allowlist, also for `local://` and `s3://` references.
