@@ -14,7 +14,7 @@ use common::fixtures::{decode, magic};
 use common::start_with;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use tools::{heic_with_irot, mean_abs_diff, p3_png, pattern_png, run, tool_png, turned_jpeg};
+use tools::{heic_with_irot, mean_abs_diff, pattern_png, run, tool_png, turned_jpeg};
 
 /// Renders `path` (an imgproxy URL) and decodes the answer; asserts a 200.
 async fn render(s: &common::Server, path: &str) -> (String, common::fixtures::Decoded) {
@@ -127,7 +127,12 @@ async fn heic_renders_at_size_upright_with_the_reference_colours() {
         .await
         .unwrap();
     assert_eq!(
-        (&info["format"], &info["width"], &info["height"], &info["orientation"]),
+        (
+            &info["format"],
+            &info["width"],
+            &info["height"],
+            &info["orientation"]
+        ),
         (&"heic".into(), &96.into(), &160.into(), &6.into())
     );
     s.stop().await;
@@ -137,24 +142,31 @@ async fn heic_renders_at_size_upright_with_the_reference_colours() {
 async fn icc_profiles_of_both_are_converted_to_srgb() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    // A flat Display P3 colour whose sRGB value is far from its P3 numbers.
-    let p3 = [70u8, 170, 90];
-    let want = tools::p3_to_srgb(p3);
-    let gap = (0..3).map(|c| (want[c] as i32 - p3[c] as i32).abs()).max();
-    assert!(gap.unwrap() >= 12, "{p3:?} → {want:?} is no test");
-    p3_png(&w.join("p3.png"), 96, 64, p3);
-    run("cjxl", &["p3.png", "p3.jxl", "-d", "0"], w);
-    run("heif-enc", &["-q", "95", "p3.png", "-o", "p3.heic"], w);
+    // A flat Adobe RGB colour whose sRGB value is far from its Adobe RGB numbers.
+    let icc = tools::adobe_rgb_icc();
+    let colour = [70u8, 170, 90];
+    let want = tools::to_srgb(&icc, colour);
+    let gap = (0..3)
+        .map(|c| (want[c] as i32 - colour[c] as i32).abs())
+        .max();
+    assert!(gap.unwrap() >= 12, "{colour:?} → {want:?} is no test");
+    tools::tagged_png(&w.join("rgb98.png"), 96, 64, colour, &icc);
+    run("cjxl", &["rgb98.png", "rgb98.jxl", "-d", "0"], w);
+    run(
+        "heif-enc",
+        &["-q", "95", "rgb98.png", "-o", "rgb98.heic"],
+        w,
+    );
     let s = start_with(
         |dir| {
-            for f in ["p3.jxl", "p3.heic"] {
+            for f in ["rgb98.jxl", "rgb98.heic"] {
                 std::fs::copy(w.join(f), dir.join(f)).unwrap();
             }
         },
         |_| {},
     )
     .await;
-    for (file, tol) in [("p3.jxl", 2.0), ("p3.heic", 4.0)] {
+    for (file, tol) in [("rgb98.jxl", 2.0), ("rgb98.heic", 4.0)] {
         let (_, img) = render(&s, &format!("/insecure/f:png/plain/local:///{file}")).await;
         common::fixtures::assert_close(img.mean(48, 32, 16), want, tol);
     }
@@ -165,20 +177,30 @@ async fn icc_profiles_of_both_are_converted_to_srgb() {
 async fn hostile_jpeg_xl_and_heic_files_are_answered_at_once() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    pattern_png(&w.join("src.png"), 256, 192);
+    // 256 × 192 = 49 152 pixels is over this server's 40 000; 128 × 96 is within.
+    pattern_png(&w.join("big.png"), 256, 192);
+    pattern_png(&w.join("src.png"), 128, 96);
+    run("cjxl", &["big.png", "big.jxl", "-d", "1"], w);
+    run("heif-enc", &["-q", "50", "big.png", "-o", "big.heic"], w);
     run("cjxl", &["src.png", "a.jxl", "-d", "1"], w);
     run("heif-enc", &["-q", "50", "src.png", "-o", "a.heic"], w);
     let jxl = std::fs::read(w.join("a.jxl")).unwrap();
     let heic = std::fs::read(w.join("a.heic")).unwrap();
-    let write = |dir: &Path, name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).unwrap();
+    let write =
+        |dir: &Path, name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).unwrap();
     let s = start_with(
         |dir| {
-            write(dir, "a.jxl", &jxl);
-            write(dir, "a.heic", &heic);
+            for f in ["a.jxl", "a.heic", "big.jxl", "big.heic"] {
+                std::fs::copy(w.join(f), dir.join(f)).unwrap();
+            }
             write(dir, "cut.jxl", &jxl[..jxl.len() * 6 / 10]);
             write(dir, "cut.heic", &heic[..heic.len() * 6 / 10]);
             // A bare codestream declaring 2^30 × 2^30 pixels, then nothing.
-            write(dir, "huge.jxl", &[0xff, 0x0a, 0xfe, 0xff, 0xff, 0xff, 0x13, 0, 0, 0]);
+            write(
+                dir,
+                "huge.jxl",
+                &[0xff, 0x0a, 0xfe, 0xff, 0xff, 0xff, 0x13, 0, 0, 0],
+            );
             write(dir, "huge.heic", &tools::with_ispe(&heic, 60000, 60000));
             // A header smaller than the coded picture: libheif's size is checked again.
             write(dir, "small.heic", &tools::with_ispe(&heic, 16, 16));
@@ -190,13 +212,15 @@ async fn hostile_jpeg_xl_and_heic_files_are_answered_at_once() {
     let url = |f: &str| format!("/insecure/w:100/f:png/plain/local:///{f}");
     assert_eq!(status_within(&s, &url("huge.jxl"), limit).await, 413);
     assert_eq!(status_within(&s, &url("huge.heic"), limit).await, 413);
-    // 256 × 192 = 49 152 pixels is over this server's 40 000.
-    assert_eq!(status_within(&s, &url("a.jxl"), limit).await, 413);
-    assert_eq!(status_within(&s, &url("a.heic"), limit).await, 413);
+    assert_eq!(status_within(&s, &url("big.jxl"), limit).await, 413);
+    assert_eq!(status_within(&s, &url("big.heic"), limit).await, 413);
     assert_eq!(status_within(&s, &url("cut.jxl"), limit).await, 422);
     assert_eq!(status_within(&s, &url("cut.heic"), limit).await, 422);
     assert_eq!(status_within(&s, &url("small.heic"), limit).await, 422);
     let resp = s.get(&url("cut.heic")).await;
     assert_eq!(resp.text().await.unwrap().trim(), "corrupt image");
+    // The service keeps serving.
+    assert_eq!(status_within(&s, &url("a.jxl"), limit).await, 200);
+    assert_eq!(status_within(&s, &url("a.heic"), limit).await, 200);
     s.stop().await;
 }

@@ -223,7 +223,9 @@ pub(crate) fn decode(bytes: &[u8], max_pixels: u64, max_side: u32) -> Result<Dec
     // the library reports.
     let options = Options(unsafe { heif_decoding_options_alloc() });
     if options.0.is_null() {
-        return Err(HeifFailure::TooLarge("heif_decoding_options_alloc failed".into()));
+        return Err(HeifFailure::TooLarge(
+            "heif_decoding_options_alloc failed".into(),
+        ));
     }
     // SAFETY: `options.0` points to a full heif_decoding_options of at least `version`.
     unsafe {

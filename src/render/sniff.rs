@@ -156,7 +156,10 @@ mod tests {
         let mut mp4 = vec![0, 0, 0, 24];
         mp4.extend_from_slice(b"ftypisom\0\0\0\0isomavc1");
         assert!(matches!(sniff(&mp4), Sniffed::Refused(_)));
-        assert_eq!(sniff(b"\xFF\x0A\xFA\x1F"), Sniffed::Known(SourceFormat::Jxl));
+        assert_eq!(
+            sniff(b"\xFF\x0A\xFA\x1F"),
+            Sniffed::Known(SourceFormat::Jxl)
+        );
         assert_eq!(
             sniff(b"\0\0\0\x0CJXL \r\n\x87\n\0\0\0\x14ftypjxl "),
             Sniffed::Known(SourceFormat::Jxl)

@@ -8,7 +8,7 @@ use std::process::Command;
 
 /// Runs `tool` in `dir`; a missing tool or a failure fails the test, naming the package.
 #[track_caller]
-pub fn run(tool: &str, args: &[&str], dir: &Path) {
+pub(crate) fn run(tool: &str, args: &[&str], dir: &Path) {
     let package = match tool {
         "cjxl" | "djxl" => "libjxl-tools",
         _ => "libheif-examples",
@@ -28,7 +28,7 @@ pub fn run(tool: &str, args: &[&str], dir: &Path) {
 }
 
 /// A `w`×`h` RGB test picture: four flat colour blocks above, smooth gradients below.
-pub fn pattern(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn pattern(w: u32, h: u32) -> Vec<u8> {
     let blocks = [[200, 40, 40], [40, 160, 60], [50, 70, 210], [230, 200, 60]];
     let mut px = Vec::with_capacity((w * h * 3) as usize);
     for y in 0..h {
@@ -62,21 +62,45 @@ fn write_png(path: &Path, w: u32, h: u32, rgb: &[u8], icc: Option<Vec<u8>>) {
 }
 
 /// The test picture as a PNG.
-pub fn pattern_png(path: &Path, w: u32, h: u32) {
+pub(crate) fn pattern_png(path: &Path, w: u32, h: u32) {
     write_png(path, w, h, &pattern(w, h), None);
 }
 
-/// A flat `rgb` PNG tagged with a Display P3 ICC profile.
-pub fn p3_png(path: &Path, w: u32, h: u32, rgb: [u8; 3]) {
-    let icc = moxcms::ColorProfile::new_display_p3().encode().unwrap();
-    write_png(path, w, h, &rgb.repeat((w * h) as usize), Some(icc));
+/// The Adobe RGB (1998) ICC profile of a committed fixture (its APP2 chunks, in order).
+pub(crate) fn adobe_rgb_icc() -> Vec<u8> {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/edge/adobergb-1280x800.jpg");
+    let jpeg = std::fs::read(path).unwrap();
+    let mut icc = Vec::new();
+    let mut at = 2;
+    while jpeg[at] == 0xFF && jpeg[at + 1] != 0xDA {
+        let len = u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]) as usize;
+        let payload = &jpeg[at + 4..at + 2 + len];
+        if jpeg[at + 1] == 0xE2 && payload.starts_with(b"ICC_PROFILE\0") {
+            icc.extend_from_slice(&payload[14..]);
+        }
+        at += 2 + len;
+    }
+    assert_eq!(&icc[36..40], b"acsp", "an ICC profile");
+    icc
 }
 
-/// `rgb` in Display P3, converted to sRGB (relative colorimetric) by moxcms.
-pub fn p3_to_srgb(rgb: [u8; 3]) -> [u8; 3] {
-    let p3 = moxcms::ColorProfile::new_display_p3();
+/// A flat `rgb` PNG tagged with the ICC profile `icc`.
+pub(crate) fn tagged_png(path: &Path, w: u32, h: u32, rgb: [u8; 3], icc: &[u8]) {
+    write_png(
+        path,
+        w,
+        h,
+        &rgb.repeat((w * h) as usize),
+        Some(icc.to_vec()),
+    );
+}
+
+/// `rgb` in the space of `icc`, converted to sRGB (relative colorimetric) by moxcms.
+pub(crate) fn to_srgb(icc: &[u8], rgb: [u8; 3]) -> [u8; 3] {
+    let from = moxcms::ColorProfile::new_from_slice(icc).unwrap();
     let srgb = moxcms::ColorProfile::new_srgb();
-    let t = p3
+    let t = from
         .create_transform_8bit(
             moxcms::Layout::Rgb,
             &srgb,
@@ -90,7 +114,7 @@ pub fn p3_to_srgb(rgb: [u8; 3]) -> [u8; 3] {
 }
 
 /// The test picture as a JPEG stored `w`×`h` with an EXIF orientation tag.
-pub fn turned_jpeg(path: &Path, w: u32, h: u32, orientation: u16) {
+pub(crate) fn turned_jpeg(path: &Path, w: u32, h: u32, orientation: u16) {
     let rgb = pattern(w, h);
     let image = turbojpeg::Image {
         pixels: rgb.as_slice(),
@@ -114,13 +138,13 @@ pub fn turned_jpeg(path: &Path, w: u32, h: u32, orientation: u16) {
 }
 
 /// Decodes a reference decoder's PNG.
-pub fn tool_png(path: &Path) -> Decoded {
+pub(crate) fn tool_png(path: &Path) -> Decoded {
     decode(&std::fs::read(path).unwrap())
 }
 
 /// The mean absolute difference of the RGB channels of two images of one size.
 #[track_caller]
-pub fn mean_abs_diff(a: &Decoded, b: &Decoded) -> f64 {
+pub(crate) fn mean_abs_diff(a: &Decoded, b: &Decoded) -> f64 {
     assert_eq!((a.width, a.height), (b.width, b.height));
     let sum: u64 = a
         .rgba
@@ -144,7 +168,7 @@ fn only_box(bytes: &[u8], kind: &[u8; 4]) -> usize {
 /// `heif-enc`'s output with its `pixi` property (a 16-byte box) rewritten in place as an
 /// `irot` of `quarters` anticlockwise quarter turns: libheif 1.15's encoder writes no
 /// rotation, and the same size keeps every offset of the file valid.
-pub fn heic_with_irot(from: &Path, to: &Path, quarters: u8) {
+pub(crate) fn heic_with_irot(from: &Path, to: &Path, quarters: u8) {
     let mut b = std::fs::read(from).unwrap();
     let at = only_box(&b, b"pixi");
     assert_eq!(&b[at - 4..at], &[0, 0, 0, 16], "pixi box size");
@@ -154,7 +178,7 @@ pub fn heic_with_irot(from: &Path, to: &Path, quarters: u8) {
 }
 
 /// A HEIF file with its only `ispe` property claiming `w`×`h`.
-pub fn with_ispe(heic: &[u8], w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn with_ispe(heic: &[u8], w: u32, h: u32) -> Vec<u8> {
     let mut b = heic.to_vec();
     let at = only_box(&b, b"ispe") + 8;
     b[at..at + 4].copy_from_slice(&w.to_be_bytes());

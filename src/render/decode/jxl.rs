@@ -14,7 +14,9 @@ use super::{Decoded, plain};
 use crate::render::RenderError;
 use crate::render::header::Header;
 use crate::render::raster::{Layout, Raster};
-use jxl_oxide::{AllocTracker, EnumColourEncoding, JxlImage, JxlThreadPool, Moxcms, RenderingIntent};
+use jxl_oxide::{
+    AllocTracker, EnumColourEncoding, JxlImage, JxlThreadPool, Moxcms, RenderingIntent,
+};
 
 /// Bytes jxl-oxide may allocate per declared pixel: up to four f32 channels plus the
 /// intermediate grids of one frame, with room to spare.
@@ -84,5 +86,7 @@ pub(super) fn decode(
     if stream.write_to_buffer(&mut pixels) != len {
         return Err(RenderError::Corrupt("short JPEG XL frame".into()));
     }
-    Ok(plain(Raster::new(w, h, layout, pixels)?.without_opaque_alpha()))
+    Ok(plain(
+        Raster::new(w, h, layout, pixels)?.without_opaque_alpha(),
+    ))
 }

@@ -63,7 +63,10 @@ mod tests {
     #[test]
     fn grid_primary_item_size_and_rotation() {
         let h = read(&heic(4032, 3024, &ipma())).unwrap();
-        assert_eq!((h.format, h.width, h.height), (SourceFormat::Heif, 4032, 3024));
+        assert_eq!(
+            (h.format, h.width, h.height),
+            (SourceFormat::Heif, 4032, 3024)
+        );
         assert_eq!(h.orientation.value(), 6);
         // A huge declared size reads as declared: the limit is the caller's to apply.
         let h = read(&heic(u32::MAX, u32::MAX, &ipma())).unwrap();
@@ -105,9 +108,6 @@ mod tests {
         let mut nopitm = heic(640, 480, &ipma());
         let at = nopitm.windows(4).position(|w| w == b"pitm").unwrap();
         nopitm[at..at + 4].copy_from_slice(b"xxxx");
-        assert_eq!(
-            read(&nopitm),
-            Err(HeaderError::Corrupt("no primary item"))
-        );
+        assert_eq!(read(&nopitm), Err(HeaderError::Corrupt("no primary item")));
     }
 }

@@ -122,8 +122,8 @@ fn size_header(bits: &mut Bits<'_>) -> Result<(u32, u32), HeaderError> {
         0 if div8 => (bits.read(5)? + 1) * 8,
         0 => dimension(bits)?,
         r => {
-            let (num, den) = [(1, 1), (12, 10), (4, 3), (3, 2), (16, 9), (5, 4), (2, 1)]
-                [r as usize - 1];
+            let (num, den) =
+                [(1, 1), (12, 10), (4, 3), (3, 2), (16, 9), (5, 4), (2, 1)][r as usize - 1];
             u32::try_from(height as u64 * num / den)
                 .map_err(|_| HeaderError::Corrupt("JPEG XL width out of range"))?
         }
