@@ -104,7 +104,7 @@ pub(crate) enum HeifFailure {
     Corrupt(String),
 }
 
-fn check(e: HeifError, what: &str) -> Result<(), HeifFailure> {
+fn check(e: &HeifError, what: &str) -> Result<(), HeifFailure> {
     if e.code == 0 {
         return Ok(());
     }
@@ -185,7 +185,7 @@ pub(crate) fn decode(bytes: &[u8], max_pixels: u64, max_side: u32) -> Result<Dec
     // SAFETY: `bytes` is borrowed for the whole call and `ctx` (which reads it without a
     // copy) is freed before the call returns; null reading options are allowed.
     check(
-        unsafe {
+        &unsafe {
             heif_context_read_from_memory_without_copy(
                 ctx.0,
                 bytes.as_ptr().cast(),
@@ -198,7 +198,7 @@ pub(crate) fn decode(bytes: &[u8], max_pixels: u64, max_side: u32) -> Result<Dec
     let mut handle = std::ptr::null_mut();
     // SAFETY: a live context and a valid out-pointer.
     check(
-        unsafe { heif_context_get_primary_image_handle(ctx.0, &mut handle) },
+        &unsafe { heif_context_get_primary_image_handle(ctx.0, &mut handle) },
         "finding the primary image",
     )?;
     let handle = HandleGuard(handle);
@@ -245,7 +245,7 @@ pub(crate) fn decode(bytes: &[u8], max_pixels: u64, max_side: u32) -> Result<Dec
     let mut image = std::ptr::null_mut();
     // SAFETY: a live handle, a valid out-pointer and live options.
     check(
-        unsafe { heif_decode_image(handle.0, &mut image, COLORSPACE_RGB, chroma, options.0) },
+        &unsafe { heif_decode_image(handle.0, &mut image, COLORSPACE_RGB, chroma, options.0) },
         "decoding",
     )?;
     let image = ImageGuard(image);
@@ -295,7 +295,7 @@ fn icc_profile(handle: &HandleGuard) -> Result<Option<Vec<u8>>, HeifFailure> {
     let mut icc = vec![0u8; size];
     // SAFETY: `icc` holds exactly the size libheif reported for this profile.
     check(
-        unsafe { heif_image_handle_get_raw_color_profile(handle.0, icc.as_mut_ptr().cast()) },
+        &unsafe { heif_image_handle_get_raw_color_profile(handle.0, icc.as_mut_ptr().cast()) },
         "reading the ICC profile",
     )?;
     Ok(Some(icc))
