@@ -41,6 +41,7 @@ enum Image {}
 
 #[link(name = "heif")]
 unsafe extern "C" {
+    fn heif_init(params: *const c_void) -> HeifError;
     fn heif_context_alloc() -> *mut Context;
     fn heif_context_free(ctx: *mut Context);
     fn heif_context_read_from_memory_without_copy(
@@ -174,6 +175,17 @@ pub(crate) struct Decoded {
 /// accept any item larger than `max_side` on a side squared (its own limit, which also
 /// bounds the tiles of a grid).
 pub(crate) fn decode(bytes: &[u8], max_pixels: u64, max_side: u32) -> Result<Decoded, HeifFailure> {
+    // libheif registers its decoder plugins in heif_init; once, before any worker thread
+    // allocates a context, rather than implicitly from several threads at once. Never
+    // matched by heif_deinit: the plugins stay for the life of the process.
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        // SAFETY: no parameters; the returned error holds a static message only.
+        let e = unsafe { heif_init(std::ptr::null()) };
+        if e.code != 0 {
+            tracing::error!(code = e.code, "heif_init failed");
+        }
+    });
     // SAFETY: plain allocation; null is checked.
     let ctx = Ctx(unsafe { heif_context_alloc() });
     if ctx.0.is_null() {

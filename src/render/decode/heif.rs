@@ -35,3 +35,32 @@ pub(super) fn decode(
         cmyk_inverted: false,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::SourceFormat;
+    use crate::render::orientation::Orientation;
+
+    #[test]
+    fn garbage_after_a_readable_header_is_an_error_not_a_crash() {
+        let header = Header {
+            format: SourceFormat::Heif,
+            width: 64,
+            height: 48,
+            orientation: Orientation::NORMAL,
+            icc: None,
+            cmyk_inverted: false,
+        };
+        let mut bytes = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
+        bytes.extend_from_slice(&[0xA5; 200]);
+        let err = decode(&bytes, &header, 1 << 20).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                RenderError::Corrupt(_) | RenderError::UnsupportedFormat(_)
+            ),
+            "{err}"
+        );
+    }
+}

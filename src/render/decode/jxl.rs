@@ -90,3 +90,28 @@ pub(super) fn decode(
         Raster::new(w, h, layout, pixels)?.without_opaque_alpha(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::SourceFormat;
+    use crate::render::header;
+
+    /// jxl-oxide's documentation example: a complete small codestream.
+    const TINY: [u8; 42] = [
+        0xff, 0x0a, 0x30, 0x54, 0x10, 0x09, 0x08, 0x06, 0x01, 0x00, 0x78, 0x00, 0x4b, 0x38, 0x41,
+        0x3c, 0xb6, 0x3a, 0x51, 0xfe, 0x00, 0x47, 0x1e, 0xa0, 0x85, 0xb8, 0x27, 0x1a, 0x48, 0x45,
+        0x84, 0x1b, 0x71, 0x4f, 0xa8, 0x3e, 0x8e, 0x30, 0x03, 0x92, 0x84, 0x01,
+    ];
+
+    #[test]
+    fn decodes_to_the_header_size_and_refuses_truncation() {
+        let h = header::read(SourceFormat::Jxl, &TINY).unwrap();
+        let d = decode(&TINY, &h, u64::MAX).unwrap();
+        assert_eq!((d.raster.width(), d.raster.height()), (h.width, h.height));
+        for n in [12, 20, TINY.len() - 4] {
+            let err = decode(&TINY[..n], &h, u64::MAX).unwrap_err();
+            assert!(matches!(err, RenderError::Corrupt(_)), "{n}: {err}");
+        }
+    }
+}
