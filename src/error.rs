@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 /// Any failure of a request.
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
+pub(crate) enum AppError {
     /// The URL does not parse or does not fit the image.
     #[error(transparent)]
     Spec(#[from] VariantError),
@@ -28,9 +28,6 @@ pub enum AppError {
     /// Overload: the job was refused, dropped or abandoned.
     #[error("overloaded")]
     Rejected(Rejection),
-    /// No route matches.
-    #[error("not found")]
-    NoRoute,
     /// A bug or a lost worker; details go to the log only.
     #[error("internal error: {0}")]
     Internal(String),
@@ -39,14 +36,13 @@ pub enum AppError {
 impl AppError {
     /// The HTTP status of this error: each layer's error maps its own kinds, this only
     /// delegates.
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             AppError::Spec(e) => e.status(),
             AppError::Dialect(e) => e.status(),
             AppError::Source(e) => e.status(),
             AppError::Render(e) => e.status(),
             AppError::Rejected(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::NoRoute => StatusCode::NOT_FOUND,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -65,7 +61,6 @@ impl AppError {
                 RejectReason::Shutdown => "shutting down; try again",
                 RejectReason::Full | RejectReason::Codel => "overloaded; try again later",
             },
-            AppError::NoRoute => "not found",
             AppError::Internal(_) => "internal error",
         }
     }
@@ -120,7 +115,7 @@ impl IntoResponse for AppError {
 }
 
 /// A failure shared by every waiter of one render.
-pub type SharedError = Arc<AppError>;
+pub(crate) type SharedError = Arc<AppError>;
 
 #[cfg(test)]
 mod tests {
@@ -161,7 +156,6 @@ mod tests {
                 }),
                 503,
             ),
-            (AppError::NoRoute, 404),
         ];
         for (err, status) in cases {
             assert_eq!(err.status().as_u16(), status, "{err:?}");
@@ -222,7 +216,6 @@ mod tests {
             RenderError::Encode(h()).into(),
             AppError::Internal(h()),
             AppError::Internal("render job lost".into()),
-            AppError::NoRoute,
             DialectError::Signature.into(),
             DialectError::Expired.into(),
             DialectError::NoRoute.into(),

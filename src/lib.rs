@@ -25,16 +25,16 @@
 //! * `error`: the one place that maps errors to HTTP statuses.
 //! * `fuzzing`: the checks of the fuzz targets (`fuzz/`), the fuzz crate's only way in.
 
-pub mod admission;
+pub(crate) mod admission;
 pub mod cache;
 pub mod config;
 pub mod dialect;
-pub mod error;
-pub mod flight;
+pub(crate) mod error;
+pub(crate) mod flight;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod http;
-pub mod lqip;
+pub(crate) mod http;
+pub(crate) mod lqip;
 pub mod metrics;
 pub mod pool;
 pub mod render;
@@ -44,6 +44,7 @@ pub mod state;
 pub mod telemetry;
 pub mod variant;
 
+pub use http::HttpLimits;
 use state::AppState;
 use std::future::Future;
 use std::sync::Arc;

@@ -35,20 +35,20 @@ pub struct AppState {
     /// The render workers.
     pub pool: Arc<WorkerPool>,
     /// Renders in flight, for coalescing.
-    pub flights: Arc<Flights>,
+    pub(crate) flights: Arc<Flights>,
     /// What render jobs share.
-    pub render: Arc<RenderContext>,
+    pub(crate) render: Arc<RenderContext>,
     /// Metrics.
     pub metrics: Metrics,
     /// What is known of source versions (headers, mean colours), from renders and
     /// `info.json`.
-    pub facts: Arc<SourceFacts>,
+    pub(crate) facts: Arc<SourceFacts>,
     /// The sizes rendered of each variant, for degraded answers under overload.
-    pub siblings: Arc<Siblings>,
+    pub(crate) siblings: Arc<Siblings>,
     /// Uniform images for refusals (`--overload-answer placeholder`).
     pub(crate) placeholders: Placeholders,
     /// Placeholders and colours computed for the info endpoint.
-    pub lqips: crate::lqip::LqipCache,
+    pub(crate) lqips: crate::lqip::LqipCache,
     /// Encoder settings fingerprint, part of every cache key.
     pub fingerprint: String,
     /// Set at shutdown: readiness fails so that the scheduler drains the instance.
@@ -70,6 +70,17 @@ impl RenderSink for SlotCache {
 }
 
 impl AppState {
+    /// Requests now waiting on a render in flight; one whose client went away is no
+    /// longer counted (what the left-clients skip relies on).
+    pub fn requests_waiting(&self) -> usize {
+        self.flights.waiting()
+    }
+
+    /// The counters of the cache of decoded sources (decode once, serve many).
+    pub fn intermediate_stats(&self) -> crate::render::IntermediateStats {
+        self.render.intermediates.stats()
+    }
+
     /// Builds everything the settings describe. Must run inside the tokio runtime
     /// (render jobs fetch through it, cache writes are spawned on it).
     pub async fn build(settings: Settings, metrics: Metrics) -> io::Result<Arc<AppState>> {

@@ -1,7 +1,8 @@
 //! The slot cache and the S3 source end to end, against a real Garage node: miss then
 //! hit, graceful restart, crash (kill -9), slots overwritten behind vignette's back, more
 //! variants than slots, coalescing, a replaced source, and Garage going away and back.
-//! Each test starts its own node and fails loudly when Garage is missing.
+//! The tests share one node, each under a prefix of its own, except the one that stops
+//! Garage; all fail loudly when Garage is missing.
 
 mod common;
 
@@ -75,9 +76,9 @@ async fn slot_objects(garage: &Garage, prefix: &str) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn miss_then_hit_renders_once_and_returns_identical_bytes() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
-    let s = start_in(dir.path(), s3_cache(&garage, "a/")).await;
+    let s = start_in(dir.path(), s3_cache(garage, "a/")).await;
     let (status, cache, first) = get(&s, "grid.jpg/full/300,/0/default.webp").await;
     assert_eq!((status, cache.as_str()), (200, "miss"));
     assert_eq!(renders(&s).await, 1.0);
@@ -98,13 +99,13 @@ async fn miss_then_hit_renders_once_and_returns_identical_bytes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graceful_restart_keeps_the_cache() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
-    let s = start_in(dir.path(), s3_cache(&garage, "b/")).await;
+    let s = start_in(dir.path(), s3_cache(garage, "b/")).await;
     let (_, _, before) = get(&s, "grid.png/full/200,/90/default.png").await;
     // Shutdown waits for the write and flushes the index.
     s.stop().await;
-    let s = start_in(dir.path(), s3_cache(&garage, "b/")).await;
+    let s = start_in(dir.path(), s3_cache(garage, "b/")).await;
     let (status, cache, after) = get(&s, "grid.png/full/200,/90/default.png").await;
     assert_eq!(
         (status, cache.as_str()),
@@ -118,9 +119,9 @@ async fn graceful_restart_keeps_the_cache() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slot_overwritten_behind_our_back_is_never_served() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
-    let s = start_in(dir.path(), s3_cache(&garage, "c/")).await;
+    let s = start_in(dir.path(), s3_cache(garage, "c/")).await;
     let (_, _, good) = get(&s, "grid.jpg/full/100,/0/default.jpg").await;
     writes_landed(&s, 1.0).await;
     // Someone writes other bytes into the only slot object.
@@ -158,9 +159,9 @@ async fn a_slot_overwritten_behind_our_back_is_never_served() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn more_variants_than_slots_never_exceed_the_slots() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
-    let with_cache = s3_cache(&garage, "d/");
+    let with_cache = s3_cache(garage, "d/");
     let s = start_in(dir.path(), |st| {
         with_cache(st);
         st.cache.settings.slots = std::num::NonZeroU32::new(3).unwrap();
@@ -171,19 +172,19 @@ async fn more_variants_than_slots_never_exceed_the_slots() {
         assert_eq!(status, 200);
         writes_landed(&s, (i + 1).min(3) as f64).await;
         assert!(s.metric("vignette_cache_slots_used").await <= 3.0);
-        assert!(slot_objects(&garage, "d/").await <= 3);
+        assert!(slot_objects(garage, "d/").await <= 3);
     }
     s.state.cache.settle().await;
     assert!(s.metric("vignette_cache_evictions_total").await >= 6.0);
-    assert!(slot_objects(&garage, "d/").await <= 3);
+    assert!(slot_objects(garage, "d/").await <= 3);
     s.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_identical_requests_render_once() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
-    let with_cache = s3_cache(&garage, "e/");
+    let with_cache = s3_cache(garage, "e/");
     let s = start_in(dir.path(), |st| {
         with_cache(st);
         st.queue.workers = 1;
@@ -249,16 +250,16 @@ fn png_of(dir: &Path, name: &str) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn images_come_from_s3_and_a_replaced_source_is_served_anew() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
-    upload(&garage, "photos/pic.png", png_of(dir.path(), "grid.png")).await;
+    upload(garage, "photos/pic.png", png_of(dir.path(), "grid.png")).await;
     // Revalidate on every request: the replacement shows at once.
-    let s = start_in(dir.path(), s3_source(&garage, Duration::ZERO)).await;
+    let s = start_in(dir.path(), s3_source(garage, Duration::ZERO)).await;
     let (status, _, first) = get(&s, "photos%2Fpic.png/full/50,/0/default.png").await;
     assert_eq!(status, 200);
     assert_eq!(s.info_size("photos%2Fpic.png").await, (1000, 600));
     assert_eq!(get(&s, "missing.png/full/50,/0/default.png").await.0, 404);
-    upload(&garage, "photos/pic.png", png_of(dir.path(), "alpha.png")).await;
+    upload(garage, "photos/pic.png", png_of(dir.path(), "alpha.png")).await;
     let (status, cache, second) = get(&s, "photos%2Fpic.png/full/50,/0/default.png").await;
     assert_eq!(
         (status, cache.as_str()),
@@ -274,9 +275,9 @@ async fn images_come_from_s3_and_a_replaced_source_is_served_anew() {
     s.stop().await;
 
     // With a long revalidation interval the known version is trusted meanwhile.
-    let s = start_in(dir.path(), s3_source(&garage, Duration::from_secs(3600))).await;
+    let s = start_in(dir.path(), s3_source(garage, Duration::from_secs(3600))).await;
     let (_, _, a) = get(&s, "photos%2Fpic.png/full/40,/0/default.png").await;
-    upload(&garage, "photos/pic.png", png_of(dir.path(), "grid.png")).await;
+    upload(garage, "photos/pic.png", png_of(dir.path(), "grid.png")).await;
     let (_, _, b) = get(&s, "photos%2Fpic.png/full/40,/0/default.png").await;
     assert_eq!(
         a, b,

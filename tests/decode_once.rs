@@ -10,7 +10,7 @@ use common::start_with;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn later_widths_of_a_source_skip_the_decode() {
     let server = start_with(common::fixtures::write_all, |_| {}).await;
-    let stats = || server.state.render.intermediates.stats();
+    let stats = || server.state.intermediate_stats();
     for (tail, width, decodes) in [
         // 1000 px wide: 1/8 covers 100 and 120 px.
         ("grid.jpg/full/100,/0/default.jpg", 100, 1),
@@ -55,7 +55,7 @@ async fn a_zero_budget_turns_the_cache_off() {
     ] {
         assert_eq!(server.iiif(tail).await.0, 200, "{tail}");
     }
-    let s = server.state.render.intermediates.stats();
+    let s = server.state.intermediate_stats();
     assert_eq!((s.hits, s.entries), (0, 0), "{s:?}");
     server.stop().await;
 }

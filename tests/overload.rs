@@ -185,7 +185,7 @@ async fn a_job_whose_clients_left_is_skipped() {
     // The client gives up: its connection closes, the server drops the request.
     request.abort();
     eventually(20, "the server noticing", || async {
-        s.state.flights.waiting() == 0
+        s.state.requests_waiting() == 0
     })
     .await;
     busy.release();

@@ -18,7 +18,7 @@ pub(crate) struct Facts {
 
 /// Facts by source reference (canonical text) and version.
 #[derive(Debug, Default)]
-pub struct SourceFacts {
+pub(crate) struct SourceFacts {
     map: Mutex<HashMap<(String, String), Facts>>,
 }
 

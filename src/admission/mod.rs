@@ -10,8 +10,8 @@ mod overloaded;
 mod siblings;
 
 pub(crate) use facts::Facts;
-pub use facts::SourceFacts;
-pub use siblings::Siblings;
+pub(crate) use facts::SourceFacts;
+pub(crate) use siblings::Siblings;
 
 use crate::dialect::{Delivery, ImageRequest, negotiate};
 use crate::error::{AppError, SharedError};

@@ -38,7 +38,7 @@ pub(crate) struct Sibling {
 
 /// Rendered sizes by shape.
 #[derive(Debug, Default)]
-pub struct Siblings {
+pub(crate) struct Siblings {
     map: Mutex<HashMap<Shape, Vec<Sibling>>>,
 }
 

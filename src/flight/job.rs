@@ -25,7 +25,7 @@ use tokio::task::JoinHandle;
 
 /// Receives every successful render, e.g. to store it in the slot cache. Called on the
 /// worker thread: implementations must not block (spawn the write).
-pub trait RenderSink: Send + Sync + std::fmt::Debug {
+pub(crate) trait RenderSink: Send + Sync + std::fmt::Debug {
     /// A variant was rendered. `hold` keeps the render answering identical requests:
     /// drop it once the variant is readable from the cache (or will not be cached).
     fn rendered(&self, key: VariantKey, rendered: &Arc<Rendered>, hold: Option<Hold>);
@@ -34,32 +34,32 @@ pub trait RenderSink: Send + Sync + std::fmt::Debug {
 /// Told of a job's successful render, with its source's header when the job read it:
 /// what later requests may use without reading the source (sizes for degraded answers,
 /// facts for estimates and placeholders). Called on the worker thread: must not block.
-pub trait Remember: Send + Sync + std::fmt::Debug {
+pub(crate) trait Remember: Send + Sync + std::fmt::Debug {
     /// A render succeeded.
     fn rendered(&self, probe: Option<Probe>, rendered: &Rendered);
 }
 
 /// What every job of an instance shares.
 #[derive(Debug)]
-pub struct RenderContext {
+pub(crate) struct RenderContext {
     /// Where sources come from.
-    pub source: Source,
+    pub(crate) source: Source,
     /// Decode and output limits.
-    pub limits: Limits,
+    pub(crate) limits: Limits,
     /// Encoder settings.
-    pub encode: EncodeSettings,
+    pub(crate) encode: EncodeSettings,
     /// Per-render budget, from dequeue to encoded bytes.
-    pub deadline: Duration,
+    pub(crate) deadline: Duration,
     /// Metrics.
-    pub metrics: Metrics,
+    pub(crate) metrics: Metrics,
     /// The async runtime, to fetch sources from a worker thread.
-    pub runtime: tokio::runtime::Handle,
+    pub(crate) runtime: tokio::runtime::Handle,
     /// Where renders go besides the waiters.
-    pub sink: Option<Arc<dyn RenderSink>>,
+    pub(crate) sink: Option<Arc<dyn RenderSink>>,
     /// Decoded sources kept for later sizes of the same source (decode once, serve many).
-    pub intermediates: Arc<IntermediateCache>,
+    pub(crate) intermediates: Arc<IntermediateCache>,
     /// Sources in memory: one per worker.
-    pub sources: Arc<SourceBudget>,
+    pub(crate) sources: Arc<SourceBudget>,
 }
 
 /// A source read ahead: its bytes, counted in the budget until dropped.
@@ -67,7 +67,7 @@ type ReadAhead = JoinHandle<Result<(Bytes, Held), SourceError>>;
 
 /// One variant to render.
 #[derive(Debug)]
-pub struct RenderJob {
+pub(crate) struct RenderJob {
     ctx: Arc<RenderContext>,
     source_ref: SourceRef,
     variant: Variant,
@@ -89,7 +89,7 @@ pub struct RenderJob {
 
 impl RenderJob {
     /// A job that answers the waiters of `flight`.
-    pub fn interactive(
+    pub(crate) fn interactive(
         ctx: Arc<RenderContext>,
         source_ref: SourceRef,
         variant: Variant,
@@ -110,7 +110,7 @@ impl RenderJob {
     }
 
     /// A job that renders into the cache only.
-    pub fn hydration(
+    pub(crate) fn hydration(
         ctx: Arc<RenderContext>,
         source_ref: SourceRef,
         variant: Variant,
@@ -132,25 +132,25 @@ impl RenderJob {
 
     /// Names the source's version (as the variant key does), which lets the job use and
     /// fill the intermediate cache. Without it every render reads and decodes the source.
-    pub fn with_source_version(mut self, version: impl Into<String>) -> Self {
+    pub(crate) fn with_source_version(mut self, version: impl Into<String>) -> Self {
         self.version = Some(version.into());
         self
     }
 
     /// Hands the job its source's bytes, fetched on the async side.
-    pub fn with_bytes(mut self, bytes: Bytes) -> Self {
+    pub(crate) fn with_bytes(mut self, bytes: Bytes) -> Self {
         self.prefetched = Some(bytes);
         self
     }
 
     /// What admission expects the job to cost (its wait estimate weighs it).
-    pub fn with_cost(mut self, cost: Cost) -> Self {
+    pub(crate) fn with_cost(mut self, cost: Cost) -> Self {
         self.cost = cost;
         self
     }
 
     /// Tells `remember` of the render when it succeeds.
-    pub fn remembering(mut self, remember: Box<dyn Remember>) -> Self {
+    pub(crate) fn remembering(mut self, remember: Box<dyn Remember>) -> Self {
         self.remember = Some(remember);
         self
     }

@@ -5,8 +5,8 @@
 //! its slot-cache write has landed ([`Hold`]): from the first miss until the variant is
 //! readable from the cache, identical requests never start a second render.
 
-pub mod job;
-pub mod sources;
+pub(crate) mod job;
+pub(crate) mod sources;
 
 use crate::error::{AppError, SharedError};
 use crate::render::Rendered;
@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::watch;
 
 /// The result every waiter of a flight receives.
-pub type Outcome = Result<Arc<Rendered>, SharedError>;
+pub(crate) type Outcome = Result<Arc<Rendered>, SharedError>;
 
 /// What the waiters and the job of one flight share.
 #[derive(Debug)]
@@ -30,7 +30,7 @@ struct FlightState {
 /// completing (a worker panicked, a job was lost) answers them with an error, so that
 /// nobody ever waits forever.
 #[derive(Debug)]
-pub struct Flight {
+pub(crate) struct Flight {
     flights: Arc<Flights>,
     state: Arc<FlightState>,
     done: bool,
@@ -38,17 +38,17 @@ pub struct Flight {
 
 impl Flight {
     /// Whether at least one request still waits.
-    pub fn has_waiters(&self) -> bool {
+    pub(crate) fn has_waiters(&self) -> bool {
         self.state.waiters.load(Ordering::Acquire) > 0
     }
 
     /// The variant this flight renders.
-    pub fn key(&self) -> VariantKey {
+    pub(crate) fn key(&self) -> VariantKey {
         self.state.key
     }
 
     /// Ends the flight: later requests start afresh, current waiters get `outcome`.
-    pub fn complete(mut self, outcome: Outcome) {
+    pub(crate) fn complete(mut self, outcome: Outcome) {
         self.done = true;
         self.flights.finish(&self.state, outcome, false);
     }
@@ -56,7 +56,7 @@ impl Flight {
     /// Answers the waiters with `outcome` but keeps it for later identical requests until
     /// the returned [`Hold`] is dropped (when the variant is readable from the cache, or
     /// will not be cached).
-    pub fn complete_and_hold(mut self, outcome: Outcome) -> Hold {
+    pub(crate) fn complete_and_hold(mut self, outcome: Outcome) -> Hold {
         self.done = true;
         self.flights.finish(&self.state, outcome, true);
         Hold {
@@ -68,7 +68,7 @@ impl Flight {
 
 /// Keeps a finished render answering identical requests; dropping it ends that.
 #[derive(Debug)]
-pub struct Hold {
+pub(crate) struct Hold {
     flights: Arc<Flights>,
     state: Arc<FlightState>,
 }
@@ -90,14 +90,14 @@ impl Drop for Flight {
 
 /// A request's place in a flight. Dropping it (the client went away) leaves the flight.
 #[derive(Debug)]
-pub struct Waiter {
+pub(crate) struct Waiter {
     state: Arc<FlightState>,
     rx: watch::Receiver<Option<Outcome>>,
 }
 
 impl Waiter {
     /// Waits for the render's outcome.
-    pub async fn outcome(mut self) -> Outcome {
+    pub(crate) async fn outcome(mut self) -> Outcome {
         match self.rx.wait_for(Option::is_some).await {
             Ok(v) => v
                 .clone()
@@ -116,7 +116,7 @@ impl Drop for Waiter {
 /// Whether [`Flights::join`] started a new flight (the caller must submit a job that
 /// completes it) or joined one already running.
 #[derive(Debug)]
-pub enum Joined {
+pub(crate) enum Joined {
     /// A new flight.
     Leader(Flight, Waiter),
     /// An identical render is already in flight.
@@ -131,13 +131,13 @@ struct Entry {
 
 /// The map of renders in flight.
 #[derive(Debug, Default)]
-pub struct Flights {
+pub(crate) struct Flights {
     map: Mutex<HashMap<VariantKey, Entry>>,
 }
 
 impl Flights {
     /// An empty map.
-    pub fn new() -> Arc<Self> {
+    pub(crate) fn new() -> Arc<Self> {
         Arc::new(Self::default())
     }
 
@@ -146,7 +146,7 @@ impl Flights {
     }
 
     /// Joins the flight of `key`, starting it if none runs.
-    pub fn join(self: &Arc<Self>, key: VariantKey) -> Joined {
+    pub(crate) fn join(self: &Arc<Self>, key: VariantKey) -> Joined {
         let mut map = self.lock();
         if let Some(entry) = map.get(&key) {
             entry.state.waiters.fetch_add(1, Ordering::AcqRel);
@@ -180,7 +180,7 @@ impl Flights {
     }
 
     /// Joins the flight of `key` only if one is running.
-    pub fn follow(&self, key: &VariantKey) -> Option<Waiter> {
+    pub(crate) fn follow(&self, key: &VariantKey) -> Option<Waiter> {
         let map = self.lock();
         let entry = map.get(key)?;
         entry.state.waiters.fetch_add(1, Ordering::AcqRel);
@@ -224,21 +224,17 @@ impl Flights {
     }
 
     /// Requests waiting on any flight.
-    pub fn waiting(&self) -> usize {
+    pub(crate) fn waiting(&self) -> usize {
         self.lock()
             .values()
             .map(|e| e.state.waiters.load(Ordering::Acquire))
             .sum()
     }
 
-    /// Number of flights running.
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
     /// Whether no flight runs.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
+        self.lock().is_empty()
     }
 }
 

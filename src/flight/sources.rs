@@ -32,7 +32,7 @@ struct State {
 
 /// The count of sources in memory and its bound.
 #[derive(Debug)]
-pub struct SourceBudget {
+pub(crate) struct SourceBudget {
     state: Mutex<State>,
     limit: usize,
     freed: Notify,
@@ -40,7 +40,7 @@ pub struct SourceBudget {
 
 /// One source counted as in memory; dropping it frees its place.
 #[derive(Debug)]
-pub struct Held {
+pub(crate) struct Held {
     budget: Arc<SourceBudget>,
 }
 
@@ -58,7 +58,7 @@ impl Drop for Waiting<'_> {
 
 impl SourceBudget {
     /// A budget of `limit` sources (the number of render workers).
-    pub fn new(limit: usize) -> Arc<SourceBudget> {
+    pub(crate) fn new(limit: usize) -> Arc<SourceBudget> {
         Arc::new(SourceBudget {
             state: Mutex::default(),
             limit: limit.max(1),
@@ -71,7 +71,7 @@ impl SourceBudget {
     }
 
     /// Counts a source of a running job, without waiting.
-    pub fn hold(self: &Arc<Self>) -> Held {
+    pub(crate) fn hold(self: &Arc<Self>) -> Held {
         self.lock().held += 1;
         Held {
             budget: self.clone(),
@@ -81,7 +81,7 @@ impl SourceBudget {
     /// Counts a source read ahead, once fewer than `limit` are held and the reads ahead
     /// that asked before have their place; with it, the buffer of the source whose
     /// release made room, if it was passed on.
-    pub async fn hold_when_free(self: &Arc<Self>) -> (Held, Option<Vec<u8>>) {
+    pub(crate) async fn hold_when_free(self: &Arc<Self>) -> (Held, Option<Vec<u8>>) {
         let ticket = {
             let mut st = self.lock();
             st.next_ticket += 1;
@@ -113,7 +113,8 @@ impl SourceBudget {
     }
 
     /// Sources counted now.
-    pub fn held(&self) -> usize {
+    #[cfg(test)]
+    fn held(&self) -> usize {
         self.lock().held
     }
 }
@@ -121,7 +122,7 @@ impl SourceBudget {
 impl Held {
     /// Frees the place and hands `buf` (the freed source's memory) to a read ahead waiting
     /// for the place; dropped if none waits.
-    pub fn pass_on(self, buf: Vec<u8>) {
+    pub(crate) fn pass_on(self, buf: Vec<u8>) {
         let mut st = self.budget.lock();
         if !st.waiting.is_empty() {
             st.spare = Some(buf);

@@ -26,7 +26,7 @@ use tracing::Instrument;
 
 pub use listener::HttpLimits;
 pub(crate) use listener::serve;
-pub use ops::admin_router;
+pub(crate) use ops::admin_router;
 
 /// The route a response belongs to, for metrics labels; set by the handlers.
 #[derive(Debug, Clone, Copy)]
@@ -39,7 +39,7 @@ pub(crate) struct AnswerLabel(pub(crate) &'static str);
 
 /// The public router: IIIF at `/iiif/3/...`, imgproxy's info at `/info/...`, the gallery
 /// (or, with it off, a small index) at `/`, and imgproxy's grammar for every other path.
-pub fn router(state: Arc<AppState>) -> Router {
+pub(crate) fn router(state: Arc<AppState>) -> Router {
     let routes = if state.settings.gallery {
         Router::new()
             .route("/", get(gallery::page))

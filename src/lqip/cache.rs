@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 /// The info cache.
 #[derive(Debug, Default)]
-pub struct LqipCache {
+pub(crate) struct LqipCache {
     map: Mutex<HashMap<VariantKey, Arc<Lqip>>>,
 }
 
@@ -19,13 +19,13 @@ impl LqipCache {
     const CAPACITY: usize = 4096;
 
     /// The info under `key`, if computed.
-    pub fn get(&self, key: &VariantKey) -> Option<Arc<Lqip>> {
+    pub(crate) fn get(&self, key: &VariantKey) -> Option<Arc<Lqip>> {
         let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         map.get(key).cloned()
     }
 
     /// Keeps an info.
-    pub fn insert(&self, key: VariantKey, info: Arc<Lqip>) {
+    pub(crate) fn insert(&self, key: VariantKey, info: Arc<Lqip>) {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= Self::CAPACITY {
             map.clear();

@@ -8,20 +8,20 @@ use serde::Serialize;
 /// A colour as imgproxy's info writes it: `{"R":…,"G":…,"B":…,"A":…}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[allow(non_snake_case)]
-pub struct Rgba {
+pub(crate) struct Rgba {
     /// Red, 0–255.
-    pub R: u8,
+    pub(crate) R: u8,
     /// Green, 0–255.
-    pub G: u8,
+    pub(crate) G: u8,
     /// Blue, 0–255.
-    pub B: u8,
+    pub(crate) B: u8,
     /// Alpha, 0–255.
-    pub A: u8,
+    pub(crate) A: u8,
 }
 
 impl Rgba {
     /// `#rrggbb`, for CSS.
-    pub fn hex(&self) -> String {
+    pub(crate) fn hex(&self) -> String {
         format!("#{:02x}{:02x}{:02x}", self.R, self.G, self.B)
     }
 }

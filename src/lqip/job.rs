@@ -18,11 +18,11 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// What the requester receives.
-pub type Reply = Result<Lqip, AppError>;
+pub(crate) type Reply = Result<Lqip, AppError>;
 
 /// What the job starts from.
 #[derive(Debug)]
-pub enum Input {
+pub(crate) enum Input {
     /// The thumbnail's PNG, from the slot cache.
     Thumbnail(Bytes),
     /// The source: read on the worker (`None`), or fetched from an origin already.
@@ -31,22 +31,22 @@ pub enum Input {
 
 /// The source an info is about.
 #[derive(Debug)]
-pub struct Subject {
+pub(crate) struct Subject {
     /// Which image.
-    pub source: SourceRef,
+    pub(crate) source: SourceRef,
     /// Its version (keys the intermediate cache).
-    pub version: String,
+    pub(crate) version: String,
     /// Its size in bytes.
-    pub size: u64,
+    pub(crate) size: u64,
     /// What its header says.
-    pub probe: Probe,
+    pub(crate) probe: Probe,
     /// The slot-cache key of its thumbnail variant.
-    pub thumbnail_key: VariantKey,
+    pub(crate) thumbnail_key: VariantKey,
 }
 
 /// One source's info to compute.
 #[derive(Debug)]
-pub struct InfoJob {
+pub(crate) struct InfoJob {
     ctx: Arc<RenderContext>,
     subject: Subject,
     input: Input,
@@ -56,7 +56,7 @@ pub struct InfoJob {
 
 impl InfoJob {
     /// A job, and the receiver of its answer.
-    pub fn new(
+    pub(crate) fn new(
         ctx: Arc<RenderContext>,
         subject: Subject,
         input: Input,

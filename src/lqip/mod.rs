@@ -7,12 +7,12 @@
 
 mod cache;
 mod colours;
-pub mod job;
+pub(crate) mod job;
 
-pub use cache::LqipCache;
-pub use colours::Rgba;
+pub(crate) use cache::LqipCache;
+pub(crate) use colours::Rgba;
 
-use crate::render::{self, Deadline, EncodeSettings, Limits, Probe, RenderError, SourceFormat};
+use crate::render::{Limits, Probe, RenderError, SourceFormat};
 use crate::variant::{Format, OutputFormat, Resize, ResizeMode, Variant};
 use base64::Engine;
 use serde::Serialize;
@@ -26,53 +26,53 @@ const PLACEHOLDER_SIDE: u32 = 16;
 
 /// BlurHash components along x and y (1–9 each); imgproxy's `blurhash:%x:%y`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Components(pub u8, pub u8);
+pub(crate) struct Components(pub u8, pub(crate) u8);
 
 impl Components {
     /// 4×3, BlurHash's own default.
-    pub const DEFAULT: Components = Components(4, 3);
+    pub(crate) const DEFAULT: Components = Components(4, 3);
 }
 
 /// Everything the info endpoint can tell about one source at one version.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Lqip {
+pub(crate) struct Lqip {
     /// The source's size in bytes.
-    pub size: u64,
+    pub(crate) size: u64,
     /// imgproxy's name of the source's format (`jpeg`, `png`, `webp`, `avif`, `gif`).
-    pub format: &'static str,
+    pub(crate) format: &'static str,
     /// The source's media type.
-    pub mime_type: &'static str,
+    pub(crate) mime_type: &'static str,
     /// Width as displayed, after EXIF orientation.
-    pub width: u32,
+    pub(crate) width: u32,
     /// Height as displayed, after EXIF orientation.
-    pub height: u32,
+    pub(crate) height: u32,
     /// EXIF orientation, 1–8 (1 when absent).
-    pub orientation: u8,
+    pub(crate) orientation: u8,
     /// Whether the image has an alpha channel, and whether the thumbnail shows any pixel
     /// not fully opaque.
-    pub alpha: Alpha,
+    pub(crate) alpha: Alpha,
     /// Mean colour, weighted by alpha, with the mean alpha.
-    pub average: Rgba,
+    pub(crate) average: Rgba,
     /// The colour of the largest cluster of similar (mostly opaque) pixels.
-    pub dominant: Rgba,
+    pub(crate) dominant: Rgba,
     /// BlurHash of the thumbnail.
-    pub blurhash: String,
+    pub(crate) blurhash: String,
     /// ThumbHash of the thumbnail, standard base64 (as its JavaScript decoder takes it).
-    pub thumbhash: String,
+    pub(crate) thumbhash: String,
     /// A tiny WebP of the image as a `data:` URI.
-    pub placeholder: String,
+    pub(crate) placeholder: String,
 }
 
 /// imgproxy's `alpha` object: `alpha` says the format carries the channel, `checked`
 /// that the pixels were looked at (here, always); vignette adds whether any is see-through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Alpha {
+pub(crate) struct Alpha {
     /// The decoded image has an alpha channel.
-    pub alpha: bool,
+    pub(crate) alpha: bool,
     /// The pixels were checked.
-    pub checked: bool,
+    pub(crate) checked: bool,
     /// Some pixel of the thumbnail is not fully opaque.
-    pub transparent: bool,
+    pub(crate) transparent: bool,
 }
 
 /// The thumbnail's RGBA pixels, row by row.
@@ -86,7 +86,7 @@ pub(crate) struct Thumbnail {
 
 /// The variant whose render the hashes are computed from: the whole image, oriented,
 /// fitted in 100×100, lossless.
-pub fn thumbnail_variant() -> Variant {
+pub(crate) fn thumbnail_variant() -> Variant {
     let mut v = Variant::new(OutputFormat::Is(Format::Png));
     v.resize = Resize {
         mode: ResizeMode::Fit,
@@ -100,7 +100,7 @@ pub fn thumbnail_variant() -> Variant {
 /// Computes the info from what the source's header says (`probe`), its size in bytes, and
 /// the PNG of [`thumbnail_variant`] rendered from it (by the job, or kept in the slot
 /// cache from an earlier info request).
-pub fn from_thumbnail(
+pub(crate) fn from_thumbnail(
     probe: &Probe,
     size: u64,
     thumbnail_png: &[u8],
@@ -145,7 +145,7 @@ pub fn from_thumbnail(
 }
 
 /// Refuses a source whose header declares more pixels than the limit.
-pub fn within(probe: &Probe, limits: &Limits) -> Result<(), RenderError> {
+pub(crate) fn within(probe: &Probe, limits: &Limits) -> Result<(), RenderError> {
     let pixels = probe.width as u64 * probe.height as u64;
     if pixels > limits.max_source_pixels {
         return Err(RenderError::TooLarge(format!(
@@ -154,21 +154,6 @@ pub fn within(probe: &Probe, limits: &Limits) -> Result<(), RenderError> {
         )));
     }
     Ok(())
-}
-
-/// Probes, renders the thumbnail and computes, all on the calling thread, from the
-/// complete source `bytes` (tests and tools; the server goes through [`job`]).
-pub fn compute_from(
-    bytes: &[u8],
-    limits: &Limits,
-    encode: &EncodeSettings,
-    deadline: &Deadline,
-    components: Components,
-) -> Result<Lqip, RenderError> {
-    let probe = render::probe(bytes)?;
-    within(&probe, limits)?;
-    let thumbnail = render::render(bytes, &thumbnail_variant(), limits, encode, deadline)?;
-    from_thumbnail(&probe, bytes.len() as u64, &thumbnail.bytes, components)
 }
 
 /// imgproxy's format name and the media type of a sniffed source format.

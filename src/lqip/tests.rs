@@ -1,4 +1,20 @@
 use super::*;
+use crate::render::{self, Deadline, EncodeSettings};
+
+/// Probes, renders the thumbnail and computes, all on the calling thread, from the
+/// complete source `bytes` (the server goes through [`super::job`]).
+fn compute_from(
+    bytes: &[u8],
+    limits: &Limits,
+    encode: &EncodeSettings,
+    deadline: &Deadline,
+    components: Components,
+) -> Result<Lqip, RenderError> {
+    let probe = render::probe(bytes)?;
+    within(&probe, limits)?;
+    let thumbnail = render::render(bytes, &thumbnail_variant(), limits, encode, deadline)?;
+    from_thumbnail(&probe, bytes.len() as u64, &thumbnail.bytes, components)
+}
 
 /// A `w`×`h` PNG, opaque, left half black, right half white.
 fn halves(w: u32, h: u32) -> Vec<u8> {

@@ -35,12 +35,20 @@ const context = await chromium.launchPersistentContext(profile, {
 const report = { images: [], snippets: {}, errors: [], responses: 0 };
 try {
   const page = context.pages()[0] ?? await context.newPage();
+  // Image requests wait at this gate until the placeholders have been checked: an image
+  // in the first viewport may otherwise load (and clear its placeholder) before the check.
+  let openGate;
+  const gate = new Promise((resolve) => { openGate = resolve; });
   // Loopback only: anything else is a bug of the page.
-  await page.route('**/*', (route) => {
+  await page.route('**/*', async (route) => {
     const url = new URL(route.request().url());
-    if (url.hostname === '127.0.0.1' || url.protocol === 'data:') return route.continue();
-    failures.push(`request off loopback: ${url}`);
-    return route.abort();
+    if (url.protocol === 'data:') return route.continue();
+    if (url.hostname !== '127.0.0.1') {
+      failures.push(`request off loopback: ${url}`);
+      return route.abort();
+    }
+    if (route.request().resourceType() === 'image') await gate;
+    return route.continue();
   });
   page.on('console', (m) => { if (m.type() === 'error') report.errors.push(m.text()); });
   page.on('pageerror', (e) => report.errors.push(String(e)));
@@ -58,13 +66,24 @@ try {
   check(main.status() === 200, `GET / answered ${main.status()}`);
   check((await main.headerValue('accept-ch') ?? '').includes('Sec-CH-DPR'), 'no Accept-CH on the page');
 
-  // Placeholders first: in the markup, before anything loaded.
+  // Placeholders first: in the markup, and shown by the browser before any image loaded.
+  const markup = await main.text();
+  const figures = [...markup.matchAll(/<figure><img [^>]*>/g)].map((m) => m[0]);
+  check(figures.length >= 3, `only ${figures.length} images in the markup`);
+  for (const f of figures) {
+    check(f.includes('url(data:image/webp;base64,'), `no placeholder in the markup of ${f.slice(0, 120)}`);
+  }
   const styled = await page.$$eval('main figure img', (imgs) => imgs.map((i) => ({
     alt: i.alt,
+    complete: i.complete && i.naturalWidth > 0,
     placeholder: i.style.backgroundImage.startsWith('url("data:image/webp;base64,'),
   })));
-  check(styled.length >= 3, `only ${styled.length} images on the page`);
-  for (const s of styled) check(s.placeholder, `${s.alt}: no placeholder in the markup`);
+  check(styled.length === figures.length, `${styled.length} images on the page, ${figures.length} in the markup`);
+  for (const s of styled) {
+    check(!s.complete, `${s.alt}: loaded before the gate opened`);
+    check(s.placeholder, `${s.alt}: no placeholder shown`);
+  }
+  openGate();
 
   // Scroll down a viewport at a time so that every lazy image comes near the viewport.
   await page.evaluate(async () => {

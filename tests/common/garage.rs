@@ -1,11 +1,14 @@
-//! A real Garage node per test: `scripts/garage start` in a temporary directory on free
-//! loopback ports, stopped by process id when dropped. A test that needs Garage fails
-//! loudly when Garage is missing; it never silently passes.
+//! Real Garage nodes for the tests: `scripts/garage start` in a temporary directory on free
+//! loopback ports. A test that stops or restarts Garage starts its own node, stopped by
+//! process id when dropped; the others share one node per test binary ([`Garage::shared`]),
+//! each under buckets, prefixes and keys of its own. A test that needs Garage fails loudly
+//! when Garage is missing; it never silently passes.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 use vignette::s3::{S3Client, S3Credentials, S3Metrics, S3Settings};
 
@@ -46,6 +49,33 @@ impl Garage {
         };
         garage.boot();
         garage
+    }
+
+    /// The node this test binary's tests share, started by the first of them. A static is
+    /// never dropped, so a watchdog stops it: a shell blocked reading a pipe whose only
+    /// writer is this process, which the kernel closes however the process ends (success,
+    /// failed assertions, a kill), then stops the node and removes its directory.
+    pub fn shared() -> &'static Garage {
+        static NODE: OnceLock<(Garage, Child)> = OnceLock::new();
+        &NODE
+            .get_or_init(|| {
+                let node = Garage::start();
+                // Never waited for: it outlives this process by design, and holding it
+                // keeps its stdin, the pipe's only writer, open until the exit.
+                let watchdog = Command::new("sh")
+                    .arg("-c")
+                    .arg(r#"read _ ; "$0" stop "$1" ; rm -rf "$1""#)
+                    .arg(script())
+                    .arg(node.dir.path())
+                    .env("VIGNETTE_GARAGE_STOP_SECS", "0")
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .expect("cannot start the Garage watchdog (sh)");
+                (node, watchdog)
+            })
+            .0
     }
 
     fn boot(&mut self) {

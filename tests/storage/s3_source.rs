@@ -44,7 +44,7 @@ async fn upload(client: &S3Client, bucket: &str, key: &str, body: &[u8]) {
 
 #[tokio::test]
 async fn reads_versions_and_prefixes_and_refuses_missing_or_forbidden() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let (client, metrics) = garage.client();
     let images = garage.var("GARAGE_IMAGES_BUCKET").to_owned();
     upload(&client, &images, "a/cat.jpg", b"0123456789").await;
@@ -125,7 +125,7 @@ async fn reads_versions_and_prefixes_and_refuses_missing_or_forbidden() {
 
 #[tokio::test]
 async fn a_replaced_object_gets_a_new_version_after_the_interval() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let (client, metrics) = garage.client();
     let images = garage.var("GARAGE_IMAGES_BUCKET").to_owned();
     upload(&client, &images, "cat.jpg", b"old").await;

@@ -174,7 +174,7 @@ async fn local_dir_store_passes_the_suite() {
 
 #[tokio::test]
 async fn garage_store_passes_the_suite() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let (client, _) = garage.client();
     let bucket = garage.var("VIGNETTE_CACHE_BUCKET").to_owned();
     run_suite(&|name| Arc::new(S3Store::new(client.clone(), &bucket, format!("{name}/")))).await;
@@ -182,7 +182,7 @@ async fn garage_store_passes_the_suite() {
 
 #[tokio::test]
 async fn garage_slot_overwritten_through_s3_is_never_served() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let (client, _) = garage.client();
     let bucket = garage.var("VIGNETTE_CACHE_BUCKET");
     let store = Arc::new(S3Store::new(client.clone(), bucket, "c/"));

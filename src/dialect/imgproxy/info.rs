@@ -56,7 +56,7 @@ pub struct InfoRequest {
     /// The fields wanted.
     pub fields: Fields,
     /// BlurHash components.
-    pub components: Components,
+    pub(crate) components: Components,
 }
 
 /// Parses the path after `/info` (starting with `/`). `now` (Unix seconds) decides
