@@ -26,7 +26,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Header, HeaderError> {
         return Err(HeaderError::NeedMoreData);
     }
     let head = if bytes.starts_with(JXL_CONTAINER) {
-        codestream_start(&bytes[JXL_CONTAINER.len()..])?
+        codestream_start(&bytes[JXL_CONTAINER.len()..])
     } else {
         bytes[..bytes.len().min(WANTED)].to_vec()
     };
@@ -50,26 +50,30 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Header, HeaderError> {
 }
 
 /// The first [`WANTED`] codestream bytes of a container: the payload of its `jxlc` box, or
-/// of its `jxlp` boxes in order (each after a 4-byte part counter). A box cut short by the
-/// end of `data` gives what it has; the bit reader then asks for more data if that is not
-/// enough, so a prefix reads as the whole file or as `NeedMoreData`.
-fn codestream_start(mut data: &[u8]) -> Result<Vec<u8>, HeaderError> {
+/// of its `jxlp` boxes in order (each after a 4-byte part counter). Collection stops at the
+/// end of the bytes at hand, at a box cut short or malformed, or at the last part; the
+/// result is then always a prefix of what the whole file gives, so that the bit reader
+/// (which asks for more data when the bytes run out) reads a prefix of the file as the
+/// whole or as `NeedMoreData` (found by the fuzz smoke run: an early error on a box cut
+/// short disagreed with a prefix that ended just before it). A file whose boxes break off
+/// before the header is complete is then "truncated" for the caller.
+fn codestream_start(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(WANTED);
-    while out.len() < WANTED && !data.is_empty() {
-        let head = data.get(0..8).ok_or(HeaderError::NeedMoreData)?;
+    while out.len() < WANTED {
+        let Some(head) = data.get(0..8) else { break };
         let kind = &head[4..8];
         let (header_len, size) = match u32::from_be_bytes([head[0], head[1], head[2], head[3]]) {
             0 => (8, u64::MAX),
-            1 => {
-                let b = data.get(8..16).ok_or(HeaderError::NeedMoreData)?;
-                (16, u64::from_be_bytes(b.try_into().expect("8 bytes")))
-            }
+            1 => match data.get(8..16) {
+                Some(b) => (16, u64::from_be_bytes(b.try_into().expect("8 bytes"))),
+                None => break,
+            },
             n => (8, n as u64),
         };
         if size < header_len as u64 {
-            return Err(HeaderError::Corrupt("bad box size"));
+            break; // malformed: no codestream can follow
         }
-        let end = usize::try_from(size).unwrap_or(usize::MAX).min(data.len());
+        let end = size_or_max(size).min(data.len());
         let payload = &data[header_len..end];
         match kind {
             b"jxlc" => {
@@ -77,13 +81,7 @@ fn codestream_start(mut data: &[u8]) -> Result<Vec<u8>, HeaderError> {
                 break;
             }
             b"jxlp" => {
-                let Some(part) = payload.get(4..) else {
-                    return Err(if end < size_or_max(size) {
-                        HeaderError::NeedMoreData
-                    } else {
-                        HeaderError::Corrupt("jxlp box without its counter")
-                    });
-                };
+                let Some(part) = payload.get(4..) else { break };
                 take(&mut out, part);
                 if payload[0] & 0x80 != 0 {
                     break; // the last part
@@ -96,7 +94,7 @@ fn codestream_start(mut data: &[u8]) -> Result<Vec<u8>, HeaderError> {
         }
         data = &data[end..];
     }
-    Ok(out)
+    out
 }
 
 fn size_or_max(size: u64) -> usize {
@@ -257,10 +255,12 @@ mod tests {
             read(b"\xFF\x0B\0\0\0\0"),
             Err(HeaderError::Corrupt(_))
         ));
-        // A box whose size is below its own header.
+        // A box whose size is below its own header ends the codestream: none here, which
+        // a whole file reports as truncated.
         let mut bad = JXL_CONTAINER.to_vec();
         bad.extend_from_slice(&[0, 0, 0, 4, b'j', b'x', b'l', b'c']);
-        assert!(matches!(read(&bad), Err(HeaderError::Corrupt(_))));
+        bad.extend_from_slice(&cs);
+        assert_eq!(read(&bad), Err(HeaderError::NeedMoreData));
         // A container without a codestream, and a jxlp too short for its counter.
         let mut none = JXL_CONTAINER.to_vec();
         none.extend(bx(b"ftyp", b"jxl \0\0\0\0jxl "));
@@ -268,7 +268,13 @@ mod tests {
         let mut short = none.clone();
         short.extend(bx(b"jxlp", &[0, 0]));
         short.extend(bx(b"jxlc", &cs));
-        assert!(matches!(read(&short), Err(HeaderError::Corrupt(_))));
+        assert_eq!(read(&short), Err(HeaderError::NeedMoreData));
+        // A first part that is not a codestream is corrupt, however the file goes on.
+        let mut alien = none.clone();
+        alien.extend(bx(b"jxlp", &[0, 0, 0, 0, b'r', b'd']));
+        assert!(matches!(read(&alien), Err(HeaderError::Corrupt(_))));
+        alien.push(0);
+        assert!(matches!(read(&alien), Err(HeaderError::Corrupt(_))));
         // A 64-bit box size far past the data and a huge box before the codestream.
         let mut large = JXL_CONTAINER.to_vec();
         large.extend_from_slice(&[0, 0, 0, 1, b'E', b'x', b'i', b'f']);
