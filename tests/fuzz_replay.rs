@@ -139,6 +139,8 @@ fn seed_sets() -> Seeds {
         ),
         ("header_webp", named(webps())),
         ("header_avif", named(avifs())),
+        ("header_jxl", named(jxls())),
+        ("header_heif", named(heifs())),
         ("exif", named(exif_blocks())),
         ("jpeg_dc", jpegs),
     ]
@@ -293,6 +295,66 @@ fn avifs() -> Vec<(&'static str, Vec<u8>)> {
     // The metadata alone (ftyp and meta), as a prober would see a prefix.
     let prefix = rotated[..rotated.len() / 2].to_vec();
     vec![("alpha", alpha), ("irot", rotated), ("prefix", prefix)]
+}
+
+/// A real 1×1 codestream (jxl-oxide's documentation example), the same in a container
+/// whose header is split across two `jxlp` parts around a `jbrd` box (as `cjxl` writes
+/// recompressed JPEGs), a 2^30-sided size header, and a cut container.
+fn jxls() -> Vec<(&'static str, Vec<u8>)> {
+    let cs: Vec<u8> = vec![
+        0xff, 0x0a, 0x30, 0x54, 0x10, 0x09, 0x08, 0x06, 0x01, 0x00, 0x78, 0x00, 0x4b, 0x38, 0x41,
+        0x3c, 0xb6, 0x3a, 0x51, 0xfe, 0x00, 0x47, 0x1e, 0xa0, 0x85, 0xb8, 0x27, 0x1a, 0x48, 0x45,
+        0x84, 0x1b, 0x71, 0x4f, 0xa8, 0x3e, 0x8e, 0x30, 0x03, 0x92, 0x84, 0x01,
+    ];
+    let mut container = b"\0\0\0\x0cJXL \r\n\x87\n".to_vec();
+    container.extend(isobmff_box(b"ftyp", b"jxl \0\0\0\0jxl "));
+    container.extend(isobmff_box(
+        b"jxlp",
+        &[&[0, 0, 0, 0][..], &cs[..4]].concat(),
+    ));
+    container.extend(isobmff_box(b"jbrd", &[0; 12]));
+    container.extend(isobmff_box(
+        b"jxlp",
+        &[&[0x80, 0, 0, 1][..], &cs[4..]].concat(),
+    ));
+    // div8 = 0, selector 3, 2^30 - 1 (30 bits), ratio 1, all_default.
+    let huge = vec![0xff, 0x0a, 0xfe, 0xff, 0xff, 0xff, 0x13, 0, 0];
+    let cut = container[..container.len() / 2].to_vec();
+    vec![
+        ("tiny", cs),
+        ("split", container),
+        ("huge", huge),
+        ("cut", cut),
+    ]
+}
+
+/// HEIF skeletons: an iPhone-like grid primary item with `irot`, whose `iref` derives it
+/// from itself (a cycle the reader must not follow), and a cut copy.
+fn heifs() -> Vec<(&'static str, Vec<u8>)> {
+    let full = |kind: &[u8], p: &[u8]| isobmff_box(kind, &[&[0, 0, 0, 0][..], p].concat());
+    let ispe = |w: u32, h: u32| full(b"ispe", &[w.to_be_bytes(), h.to_be_bytes()].concat());
+    let ipco = [ispe(4032, 3024), isobmff_box(b"irot", &[3]), ispe(512, 512)].concat();
+    let ipma = full(b"ipma", &[0, 0, 0, 2, 0, 1, 2, 0x81, 0x82, 0, 2, 1, 3]);
+    let iprp = isobmff_box(b"iprp", &[isobmff_box(b"ipco", &ipco), ipma].concat());
+    let iref = full(b"iref", &isobmff_box(b"dimg", &[0, 1, 0, 2, 0, 1, 0, 2]));
+    let meta = full(b"meta", &[full(b"pitm", &[0, 1]), iref, iprp].concat());
+    let grid = [
+        isobmff_box(b"ftyp", b"heic\0\0\0\0mif1heic"),
+        meta,
+        isobmff_box(b"mdat", &[0; 32]),
+    ]
+    .concat();
+    let cut = grid[..grid.len() / 2].to_vec();
+    let mut mif1 = grid.clone();
+    mif1[8..12].copy_from_slice(b"mif1");
+    vec![("grid", grid), ("cut", cut), ("mif1", mif1)]
+}
+
+fn isobmff_box(kind: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut b = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
+    b.extend_from_slice(kind);
+    b.extend_from_slice(payload);
+    b
 }
 
 /// A TIFF block with orientation 6, an artist and a copyright (one inline, one not).

@@ -23,6 +23,10 @@ pub enum Reader {
     Webp,
     /// ISOBMFF boxes down to the primary item's properties.
     Avif,
+    /// The JPEG XL container's boxes and the codestream's size header, bit by bit.
+    Jxl,
+    /// HEIF's ISOBMFF boxes (a grid's primary item, `irot`).
+    Heif,
 }
 
 /// A header reader on arbitrary bytes: never a panic, an accepted header has pixels, and
@@ -36,6 +40,8 @@ pub fn header(reader: Reader, data: &[u8]) {
         Reader::Gif => SourceFormat::Gif,
         Reader::Webp => SourceFormat::Webp,
         Reader::Avif => SourceFormat::Avif,
+        Reader::Jxl => SourceFormat::Jxl,
+        Reader::Heif => SourceFormat::Heif,
     };
     let whole = header::read(format, data);
     if let Ok(h) = &whole {

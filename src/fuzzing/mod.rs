@@ -26,6 +26,8 @@ pub const TARGETS: &[Target] = &[
     ("header_gif", |data| header(Reader::Gif, data)),
     ("header_webp", |data| header(Reader::Webp, data)),
     ("header_avif", |data| header(Reader::Avif, data)),
+    ("header_jxl", |data| header(Reader::Jxl, data)),
+    ("header_heif", |data| header(Reader::Heif, data)),
     ("exif", exif),
     ("jpeg_dc", jpeg_dc),
 ];

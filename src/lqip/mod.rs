@@ -164,6 +164,9 @@ fn names(format: SourceFormat) -> (&'static str, &'static str) {
         SourceFormat::Gif => ("gif", "image/gif"),
         SourceFormat::Webp => ("webp", "image/webp"),
         SourceFormat::Avif => ("avif", "image/avif"),
+        // imgproxy's names for these sources.
+        SourceFormat::Jxl => ("jxl", "image/jxl"),
+        SourceFormat::Heif => ("heic", "image/heif"),
     }
 }
 

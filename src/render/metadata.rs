@@ -69,7 +69,10 @@ pub(crate) fn exif_of(bytes: &[u8], format: SourceFormat) -> Option<Vec<u8>> {
                 at = at.checked_add(8 + len + (len & 1))?;
             }
         }
-        SourceFormat::Gif | SourceFormat::Avif => return None,
+        // AVIF, HEIF and JPEG XL keep EXIF in items or boxes this reader does not walk.
+        SourceFormat::Gif | SourceFormat::Avif | SourceFormat::Jxl | SourceFormat::Heif => {
+            return None;
+        }
     };
     Tiff::parse(tiff).map(|_| tiff.to_vec())
 }

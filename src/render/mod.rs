@@ -11,7 +11,7 @@
 //! * `encode`: one encoder per output format; nothing from the source is copied.
 //! * `pipeline`: the order of the stages, the limits and the deadline checks.
 //! * `intermediate`: decode once, serve many: decoded sources kept for later widths.
-//! * `libavif`, `libwebp`, `malloc`: FFI modules (with `pool::priority`, the only
+//! * `libavif`, `libheif`, `libwebp`, `malloc`: FFI modules (with `pool::priority`, the only
 //!   `unsafe` code).
 //! * `estimate`: a render's output size and decode cost, foreseen from a header.
 //! * `placeholder`: uniform images of any size for the overload answer, without encoder.
@@ -26,6 +26,7 @@ pub(crate) mod exif;
 pub(crate) mod header;
 mod intermediate;
 mod libavif;
+mod libheif;
 mod libwebp;
 mod malloc;
 pub(crate) mod metadata;
@@ -180,6 +181,10 @@ pub enum SourceFormat {
     Webp,
     /// AVIF.
     Avif,
+    /// JPEG XL (first frame), decoded by jxl-oxide; never an output format.
+    Jxl,
+    /// HEIF: HEIC (HEVC) and the other codecs libheif reads; never an output format.
+    Heif,
 }
 
 /// What the header says, without decoding pixels.

@@ -35,7 +35,7 @@ fn format_of(bytes: &[u8], prefix: bool) -> Result<SourceFormat, RenderError> {
             "{name} is not accepted"
         ))),
         Sniffed::TooShort | Sniffed::Unknown => Err(RenderError::UnsupportedFormat(
-            "not a JPEG, PNG, GIF, WebP or AVIF image".into(),
+            "not a JPEG, PNG, GIF, WebP, AVIF, JPEG XL or HEIF image".into(),
         )),
     }
 }
@@ -85,15 +85,27 @@ pub(super) struct Target {
     metadata: crate::variant::Metadata,
 }
 
-/// The format of `source` as an output format, when vignette writes it.
-fn same_format(source: SourceFormat) -> Format {
+/// The format of `source` as an output format, when vignette writes it (JPEG XL and HEIF
+/// are read, never written: browsers other than Safari do not show them).
+fn same_format(source: SourceFormat) -> Option<Format> {
     match source {
-        SourceFormat::Jpeg => Format::Jpeg,
-        SourceFormat::Png => Format::Png,
-        SourceFormat::Gif => Format::Gif,
-        SourceFormat::Webp => Format::Webp,
-        SourceFormat::Avif => Format::Avif,
+        SourceFormat::Jpeg => Some(Format::Jpeg),
+        SourceFormat::Png => Some(Format::Png),
+        SourceFormat::Gif => Some(Format::Gif),
+        SourceFormat::Webp => Some(Format::Webp),
+        SourceFormat::Avif => Some(Format::Avif),
+        SourceFormat::Jxl | SourceFormat::Heif => None,
     }
+}
+
+/// Sources whose "as source" output is decided from the decoded pixels: PNG when they
+/// have transparency, JPEG otherwise (imgproxy's answer for formats it does not write).
+/// WebP and AVIF are among them because they are the formats `Accept` negotiation is for.
+fn as_source_by_alpha(source: SourceFormat) -> bool {
+    matches!(
+        source,
+        SourceFormat::Webp | SourceFormat::Avif | SourceFormat::Jxl | SourceFormat::Heif
+    )
 }
 
 pub(super) fn target(
@@ -114,10 +126,10 @@ pub(super) fn target(
     let (dw, dh) = o.displayed_size(header.width, header.height);
     let format = match variant.format {
         OutputFormat::Is(f) => f,
-        OutputFormat::AsSource => match header.format {
-            // Decided after the decode; PNG is the larger of the two candidates' limits.
-            SourceFormat::Webp | SourceFormat::Avif => Format::Png,
-            other => same_format(other),
+        // Decided after the decode; PNG is the larger of the two candidates' limits.
+        OutputFormat::AsSource => match same_format(header.format) {
+            Some(f) if !as_source_by_alpha(header.format) => f,
+            _ => Format::Png,
         },
     };
     let plan = plan::resolve(variant, dw, dh, format, &limits.plan)?;
@@ -216,13 +228,15 @@ pub(crate) fn prepare(
     }
     deadline.check("header")?;
 
-    if variant.passthrough.contains(&same_format(header.format)) {
+    if let Some(format) = same_format(header.format)
+        && variant.passthrough.contains(&format)
+    {
         let (width, height) = header
             .orientation
             .displayed_size(header.width, header.height);
         return Ok(Prepared(Stage::AsIs(Rendered {
             bytes: bytes.to_vec(),
-            format: same_format(header.format),
+            format,
             width,
             height,
             average: None,
@@ -307,10 +321,7 @@ pub(crate) fn render_cached(
         Ok(t) => t,
         Err(e) => return Some(Err(e)),
     };
-    if variant
-        .passthrough
-        .contains(&same_format(intermediate.header.format))
-    {
+    if same_format(intermediate.header.format).is_some_and(|f| variant.passthrough.contains(&f)) {
         return None;
     }
     if intermediate.shrink > t.shrink {
@@ -378,7 +389,7 @@ fn finish(
     let raster = sharpen::sharpen(raster, f.sharpen);
     let raster = pixelate::pixelate(raster, f.pixelate);
     let format = match (t.output, source_format) {
-        (OutputFormat::AsSource, SourceFormat::Webp | SourceFormat::Avif) => {
+        (OutputFormat::AsSource, source) if as_source_by_alpha(source) => {
             if raster.layout().has_alpha() && !raster.is_opaque() {
                 Format::Png
             } else {

@@ -1,5 +1,7 @@
 //! Format sniffing from magic bytes. The name or extension of a source is never trusted: a
-//! JPEG called `.png` is a JPEG, and an SVG is refused whatever it is called.
+//! JPEG called `.png` is a JPEG, and an SVG is refused whatever it is called. ISOBMFF files
+//! are told apart by their `ftyp` brands: AVIF first (an AVIF also lists the HEIF brand
+//! `mif1`), then HEIF; other ISOBMFF (MP4 video, QuickTime, CR3 raw) is refused.
 
 use super::SourceFormat;
 
@@ -19,6 +21,12 @@ pub(crate) enum Sniffed {
 /// The PNG signature.
 const PNG_MAGIC: &[u8] = b"\x89PNG\r\n\x1a\n";
 
+/// A bare JPEG XL codestream.
+const JXL_CODESTREAM: &[u8] = b"\xFF\x0A";
+
+/// The JPEG XL container's signature box.
+pub(crate) const JXL_CONTAINER: &[u8] = b"\0\0\0\x0CJXL \r\n\x87\n";
+
 /// Identifies the format of `bytes` (a prefix is enough).
 pub(crate) fn sniff(bytes: &[u8]) -> Sniffed {
     let starts = |magic: &[u8]| bytes.starts_with(magic);
@@ -35,10 +43,14 @@ pub(crate) fn sniff(bytes: &[u8]) -> Sniffed {
     if bytes.len() >= 12 && starts(b"RIFF") && &bytes[8..12] == b"WEBP" {
         return Sniffed::Known(SourceFormat::Webp);
     }
+    if starts(JXL_CODESTREAM) || starts(JXL_CONTAINER) {
+        return Sniffed::Known(SourceFormat::Jxl);
+    }
     if bytes.len() >= 8 && &bytes[4..8] == b"ftyp" {
-        return match avif_brand(bytes) {
-            Some(true) => Sniffed::Known(SourceFormat::Avif),
-            Some(false) => Sniffed::Refused("HEIF/ISOBMFF other than AVIF"),
+        return match isobmff_brand(bytes) {
+            Some(Brand::Avif) => Sniffed::Known(SourceFormat::Avif),
+            Some(Brand::Heif) => Sniffed::Known(SourceFormat::Heif),
+            Some(Brand::Other) => Sniffed::Refused("ISOBMFF other than AVIF or HEIF"),
             None => Sniffed::TooShort,
         };
     }
@@ -53,8 +65,10 @@ pub(crate) fn sniff(bytes: &[u8]) -> Sniffed {
     }
     // A prefix that is the start of a magic number, or of a RIFF or ISOBMFF header whose
     // format is named further on, could still become a known format.
-    let magics: [&[u8]; 6] = [
+    let magics: [&[u8]; 8] = [
         b"\xFF\xD8\xFF",
+        JXL_CODESTREAM,
+        JXL_CONTAINER,
         PNG_MAGIC,
         b"GIF87a",
         b"GIF89a",
@@ -71,19 +85,38 @@ pub(crate) fn sniff(bytes: &[u8]) -> Sniffed {
     Sniffed::Unknown
 }
 
-/// Whether an ISOBMFF `ftyp` box lists `avif` or `avis` as its major or a compatible brand;
-/// `None` when the box is not complete in `bytes`.
-fn avif_brand(bytes: &[u8]) -> Option<bool> {
+/// What an ISOBMFF file's brands say it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Brand {
+    Avif,
+    Heif,
+    Other,
+}
+
+/// The brands of an ISOBMFF `ftyp` box (major or compatible): `avif`/`avis` make an AVIF;
+/// otherwise the HEIF image brands (HEVC `heic`/`heix`/`heim`/`heis`, sequences
+/// `hevc`/`hevx`, and the generic `mif1`/`msf1` that libheif reads whatever their codec)
+/// make a HEIF. `None` when the box is not complete in `bytes`.
+fn isobmff_brand(bytes: &[u8]) -> Option<Brand> {
     let size = u32::from_be_bytes(bytes.get(0..4)?.try_into().ok()?) as usize;
     if !(16..=4096).contains(&size) {
-        return Some(false);
+        return Some(Brand::Other);
     }
     let ftyp = bytes.get(8..size)?;
     // major brand (4), minor version (4), then compatible brands.
     let major = ftyp.get(0..4)?;
-    let compatible = ftyp.get(8..).unwrap_or(&[]).chunks_exact(4);
+    let brands = || std::iter::once(major).chain(ftyp.get(8..).unwrap_or(&[]).chunks_exact(4));
     let is_avif = |b: &[u8]| b == b"avif" || b == b"avis";
-    Some(is_avif(major) || compatible.into_iter().any(is_avif))
+    const HEIF: [&[u8]; 8] = [
+        b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1",
+    ];
+    Some(if brands().any(is_avif) {
+        Brand::Avif
+    } else if brands().any(|b| HEIF.contains(&b)) {
+        Brand::Heif
+    } else {
+        Brand::Other
+    })
 }
 
 /// SVG and other XML: refused outright (scripts, external references); detected so that the
@@ -119,7 +152,18 @@ mod tests {
         assert_eq!(sniff(&avif), Sniffed::Known(SourceFormat::Avif));
         let mut heic = vec![0, 0, 0, 24];
         heic.extend_from_slice(b"ftypheic\0\0\0\0mif1heic");
-        assert!(matches!(sniff(&heic), Sniffed::Refused(_)));
+        assert_eq!(sniff(&heic), Sniffed::Known(SourceFormat::Heif));
+        let mut mp4 = vec![0, 0, 0, 24];
+        mp4.extend_from_slice(b"ftypisom\0\0\0\0isomavc1");
+        assert!(matches!(sniff(&mp4), Sniffed::Refused(_)));
+        assert_eq!(
+            sniff(b"\xFF\x0A\xFA\x1F"),
+            Sniffed::Known(SourceFormat::Jxl)
+        );
+        assert_eq!(
+            sniff(b"\0\0\0\x0CJXL \r\n\x87\n\0\0\0\x14ftypjxl "),
+            Sniffed::Known(SourceFormat::Jxl)
+        );
     }
 
     #[test]
@@ -142,6 +186,8 @@ mod tests {
         assert_eq!(sniff(b""), Sniffed::TooShort);
         assert_eq!(sniff(b"\xFF\xD8"), Sniffed::TooShort);
         assert_eq!(sniff(b"RIFF\0\0"), Sniffed::TooShort);
+        assert_eq!(sniff(b"\xFF"), Sniffed::TooShort);
+        assert_eq!(sniff(b"\0\0\0\x0CJXL"), Sniffed::TooShort);
         assert_eq!(sniff(b"xyz"), Sniffed::Unknown);
     }
 }

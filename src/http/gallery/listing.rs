@@ -10,7 +10,9 @@ use crate::variant::SourceRef;
 const MAX_ENTRIES: usize = 100;
 
 /// Extensions of the files listed.
-const EXTENSIONS: [&str; 6] = ["jpg", "jpeg", "png", "webp", "avif", "gif"];
+const EXTENSIONS: [&str; 9] = [
+    "jpg", "jpeg", "png", "webp", "avif", "gif", "jxl", "heic", "heif",
+];
 
 /// The gallery's entries, read now.
 pub(super) async fn list(state: &AppState) -> Vec<Entry> {

@@ -1,11 +1,14 @@
 //! Decoders: source bytes → a [`Raster`] in stored orientation, plus the colour metadata the
 //! colour stage needs. JPEG (DCT scaling) and still WebP (libwebp's rescaler) shrink on
-//! load; the other formats decode at full size, which the header-based pixel limit bounds. Every decoder works on the complete
+//! load; the other formats (JPEG XL and HEIF included: neither jxl-oxide nor libheif
+//! offers a reduced decode) decode at full size, which the header-based pixel limit bounds. Every decoder works on the complete
 //! source and treats truncated or malformed data as [`RenderError::Corrupt`].
 
 mod avif;
 mod gif;
+mod heif;
 mod jpeg;
+mod jxl;
 mod png;
 mod webp;
 
@@ -43,6 +46,8 @@ pub(crate) fn decode(
         SourceFormat::Gif => gif::decode(bytes, max_pixels)?,
         SourceFormat::Webp => webp::decode(bytes, header, shrink)?,
         SourceFormat::Avif => avif::decode(bytes, header, max_pixels)?,
+        SourceFormat::Jxl => jxl::decode(bytes, header, max_pixels)?,
+        SourceFormat::Heif => heif::decode(bytes, header, max_pixels)?,
     };
     // The decoder must agree with the header the limits were checked against (it may be
     // smaller because of shrink-on-load, never larger).

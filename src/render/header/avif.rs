@@ -1,4 +1,4 @@
-//! AVIF header: walks the ISOBMFF boxes `meta` → `pitm` (the primary item) and
+//! AVIF (and HEIF, `header::heif`) header: walks the ISOBMFF boxes `meta` → `pitm` (the primary item) and
 //! `iprp` → `ipco`/`ipma` (its properties) to find the primary item's declared size (`ispe`)
 //! and its rotation and mirroring (`irot`, `imir`). libavif's safe binding has no
 //! header-only call, and the pixel limit must be checked before it allocates.
@@ -66,10 +66,16 @@ fn be16(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
 }
 
-const BROKEN: HeaderError = HeaderError::Corrupt("malformed AVIF metadata");
+const BROKEN: HeaderError = HeaderError::Corrupt("malformed HEIF/AVIF metadata");
 
 /// Reads the primary item's size and orientation.
 pub(crate) fn read(bytes: &[u8]) -> Result<Header, HeaderError> {
+    read_item(bytes, SourceFormat::Avif)
+}
+
+/// Reads the primary item's size and orientation of any HEIF-structured file; `format`
+/// names it in the header.
+pub(super) fn read_item(bytes: &[u8], format: SourceFormat) -> Result<Header, HeaderError> {
     // Top level: skip boxes until `meta` (it normally follows `ftyp`).
     let mut rest = bytes;
     let meta = loop {
@@ -143,7 +149,7 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Header, HeaderError> {
         }
     }
     let (width, height) = size.ok_or(HeaderError::Corrupt("primary item has no size"))?;
-    let mut header = Header::plain(SourceFormat::Avif, width, height);
+    let mut header = Header::plain(format, width, height);
     header.orientation = Orientation::from_heif(quarters, mirror);
     Ok(header)
 }

@@ -4,7 +4,9 @@
 
 mod avif;
 mod gif;
+mod heif;
 mod jpeg;
+mod jxl;
 mod png;
 pub(crate) mod webp;
 
@@ -20,7 +22,8 @@ pub(crate) struct Header {
     pub(crate) width: u32,
     /// Stored height.
     pub(crate) height: u32,
-    /// How stored pixels are displayed (EXIF for JPEG, irot/imir for AVIF).
+    /// How stored pixels are displayed (EXIF for JPEG, irot/imir for AVIF and HEIF; JPEG XL
+    /// is decoded upright, so its header reports the displayed size and no orientation).
     pub(crate) orientation: Orientation,
     /// The JPEG's embedded ICC profile (other formats hand theirs over while decoding).
     pub(crate) icc: Option<Vec<u8>>,
@@ -65,6 +68,8 @@ pub(crate) fn read(format: SourceFormat, bytes: &[u8]) -> Result<Header, HeaderE
         SourceFormat::Gif => gif::read(bytes)?,
         SourceFormat::Webp => webp::read(bytes)?,
         SourceFormat::Avif => avif::read(bytes)?,
+        SourceFormat::Jxl => jxl::read(bytes)?,
+        SourceFormat::Heif => heif::read(bytes)?,
     };
     if header.width == 0 || header.height == 0 {
         return Err(HeaderError::Corrupt("image has no pixels"));
