@@ -312,6 +312,8 @@ mod tests {
             orientation: Orientation::NORMAL,
             icc: None,
             cmyk_inverted: false,
+            frames: 1,
+            plays: 0,
         }
     }
 

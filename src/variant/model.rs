@@ -3,7 +3,7 @@
 //! rotation, colour mode, then the encoding (`output.rs`). Plain data, validated by the
 //! dialects.
 
-use super::output::{Colour, Format, Metadata, OutputFormat};
+use super::output::{Animation, Colour, Format, Metadata, OutputFormat};
 
 /// A validated, normalised variant request. Two URLs that mean the same thing, in either
 /// dialect, produce equal variants, hence the same cache key.
@@ -34,6 +34,8 @@ pub struct Variant {
     pub colour: Colour,
     /// Output encoding.
     pub format: OutputFormat,
+    /// What an animated source becomes.
+    pub animation: Animation,
     /// Encoder quality for this request (1–100), else the instance's setting.
     pub quality: Option<u8>,
     /// Per-format qualities, used when the format is decided at render time.
@@ -65,6 +67,7 @@ impl Variant {
             rotation: Rotation::NONE,
             colour: Colour::Default,
             format,
+            animation: Animation::InFormat,
             quality: None,
             format_quality: Vec::new(),
             max_bytes: None,

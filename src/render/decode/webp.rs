@@ -11,8 +11,7 @@ use crate::render::header::webp::chunks;
 use crate::render::libwebp;
 use crate::render::raster::{Layout, Raster};
 
-/// VP8X flag: the file is an animation.
-const ANIMATION: u8 = 0x02;
+use crate::render::header::webp::ANIMATION;
 /// VP8X flag: the file has alpha.
 const ALPHA: u8 = 0x10;
 
