@@ -31,7 +31,8 @@ fn six_gif() -> Vec<u8> {
     {
         let palette: Vec<u8> = COLOURS.concat();
         let mut e = gif::Encoder::new(&mut out, W as u16, H as u16, &palette).unwrap();
-        e.set_repeat(gif::Repeat::Finite((PLAYS - 1) as u16)).unwrap();
+        e.set_repeat(gif::Repeat::Finite((PLAYS - 1) as u16))
+            .unwrap();
         for (i, ms) in DELAYS_MS.iter().enumerate() {
             let px = vec![i as u8; (W * H) as usize];
             let mut f = gif::Frame::from_indexed_pixels(W as u16, H as u16, px, None);
@@ -180,7 +181,9 @@ struct Anim {
 
 fn decode_webp(bytes: &[u8]) -> Anim {
     assert_eq!(&bytes[8..12], b"WEBP");
-    let anim = webp::AnimDecoder::new(bytes).decode().expect("an animated WebP");
+    let anim = webp::AnimDecoder::new(bytes)
+        .decode()
+        .expect("an animated WebP");
     assert!(anim.has_animation(), "not an animation");
     let mut last = 0;
     let (mut frames, mut durations, mut size) = (Vec::new(), Vec::new(), (0, 0));
@@ -206,7 +209,11 @@ fn decode_gif(bytes: &[u8]) -> Anim {
     let (width, height) = (d.width() as u32, d.height() as u32);
     let (mut frames, mut durations) = (Vec::new(), Vec::new());
     while let Some(f) = d.read_next_frame().unwrap() {
-        assert_eq!((f.width as u32, f.height as u32), (width, height), "whole frames");
+        assert_eq!(
+            (f.width as u32, f.height as u32),
+            (width, height),
+            "whole frames"
+        );
         frames.push(f.buffer.to_vec());
         durations.push(f.delay as u32 * 10);
     }
@@ -299,7 +306,9 @@ async fn six_frames_in_every_animated_format() {
     let (_, _, still) = get(&s, "/_/c:20:10/rot:90/f:png/plain/local:///still.png", None).await;
     let (_, _, body) = get(&s, "/_/c:20:10/rot:90/f:webp/plain/local:///six.gif", None).await;
     let anim = decode_webp(&body);
-    let still = png::Decoder::new(std::io::Cursor::new(still)).read_info().unwrap();
+    let still = png::Decoder::new(std::io::Cursor::new(still))
+        .read_info()
+        .unwrap();
     assert_eq!((anim.width, anim.height), still.info().size());
     assert_eq!((anim.width, anim.height, anim.frames.len()), (20, 10, 6));
     s.stop().await;
@@ -317,12 +326,19 @@ async fn disposal_is_applied_before_the_frames_are_scaled() {
         let i = ((y * W + x) * 4) as usize;
         anim.frames[f][i..i + 4].to_vec()
     };
-    assert!(at(1, 5, 5)[2] > 200 && at(1, 5, 5)[0] < 50, "blue square shown");
+    assert!(
+        at(1, 5, 5)[2] > 200 && at(1, 5, 5)[0] < 50,
+        "blue square shown"
+    );
     // Disposed to background: the square is transparent in frame 3, the rest red, and the
     // new green square drawn.
     assert_eq!(at(2, 5, 5)[3], 0, "{:?}", at(2, 5, 5));
     assert!(at(2, 30, 20)[0] > 200 && at(2, 30, 20)[3] == 255);
-    assert!(at(2, 56, 36)[1] > 200 && at(2, 56, 36)[0] < 60, "{:?}", at(2, 56, 36));
+    assert!(
+        at(2, 56, 36)[1] > 200 && at(2, 56, 36)[0] < 60,
+        "{:?}",
+        at(2, 56, 36)
+    );
     s.stop().await;
 }
 
@@ -398,7 +414,12 @@ async fn over_the_bounds_the_first_frame_fast() {
     assert_eq!(status, 200);
     let still = decode_gif(&body);
     assert_eq!((still.width, still.height, still.frames.len()), (30, 20, 1));
-    assert!(still.frames[0][..3].iter().zip(COLOURS[0]).all(|(a, b)| a.abs_diff(b) < 12));
+    assert!(
+        still.frames[0][..3]
+            .iter()
+            .zip(COLOURS[0])
+            .all(|(a, b)| a.abs_diff(b) < 12)
+    );
     s.stop().await;
 }
 

@@ -56,7 +56,11 @@ pub struct Cli {
 
     /// Most pixels over all frames of an animation (width x height x frames); a larger
     /// one is answered with its first frame.
-    #[arg(long, env = "VIGNETTE_MAX_ANIMATION_PIXELS", default_value = "100000000")]
+    #[arg(
+        long,
+        env = "VIGNETTE_MAX_ANIMATION_PIXELS",
+        default_value = "100000000"
+    )]
     pub max_animation_pixels: String,
 
     /// Largest output, in pixels (advertised as maxArea in info.json).

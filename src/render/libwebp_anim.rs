@@ -190,9 +190,8 @@ impl AnimEncoder {
         if rgba.len() != stride * self.height as usize {
             return Err(WebpError("frame of another size".into()));
         }
-        let mut picture = Picture(
-            sys::WebPPicture::new().map_err(|()| WebpError("version mismatch".into()))?,
-        );
+        let mut picture =
+            Picture(sys::WebPPicture::new().map_err(|()| WebpError("version mismatch".into()))?);
         picture.0.use_argb = 1;
         picture.0.width = self.width as i32;
         picture.0.height = self.height as i32;

@@ -48,7 +48,11 @@ pub(crate) fn within_bounds(header: &Header, limits: &Limits) -> bool {
 /// The format an animated render of `variant` writes, or `None` when the render is a still
 /// (the source has one frame, the format does not animate, the request trims, or the
 /// animation is over a bound: then the first frame is rendered).
-pub(crate) fn animated_format(header: &Header, variant: &Variant, limits: &Limits) -> Option<Format> {
+pub(crate) fn animated_format(
+    header: &Header,
+    variant: &Variant,
+    limits: &Limits,
+) -> Option<Format> {
     if !header.animated() || variant.trim.is_some() {
         return None;
     }

@@ -123,7 +123,12 @@ impl Frames for PngFrames<'_> {
             // The canvas starts transparent: the first frame's blend is a replace.
             paint(&mut self.canvas, &image, (x, y), false);
         } else {
-            paint(&mut self.canvas, &image, (x, y), fc.blend_op == BlendOp::Over);
+            paint(
+                &mut self.canvas,
+                &image,
+                (x, y),
+                fc.blend_op == BlendOp::Over,
+            );
         }
         self.first = false;
         self.pending = Some((dispose, (x, y, w, h)));

@@ -127,7 +127,10 @@ fn which_renders_animate() {
     assert_eq!(v(Is(Format::Png), NotPng), None);
     assert_eq!(v(Is(Format::Gif), NotPng), Some(Format::Gif));
     assert_eq!(v(Is(Format::Jpeg), InFormat), None);
-    assert_eq!(v(Is(Format::Avif), As(Is(Format::Webp))), Some(Format::Webp));
+    assert_eq!(
+        v(Is(Format::Avif), As(Is(Format::Webp))),
+        Some(Format::Webp)
+    );
     assert_eq!(v(Is(Format::Avif), As(AsSource)), Some(Format::Gif));
     // Over a bound: the first frame.
     let tight = Limits {
@@ -147,14 +150,22 @@ fn which_renders_animate() {
         equal_horizontal: false,
         equal_vertical: false,
     });
-    assert_eq!(animated_format(&h, &webp, &limits), None, "trim: first frame");
+    assert_eq!(
+        animated_format(&h, &webp, &limits),
+        None,
+        "trim: first frame"
+    );
 }
 
 #[test]
 fn over_blends_straight_alpha() {
     let mut d = [0, 0, 0, 0];
     over(&mut d, &[200, 100, 50, 128], 128);
-    assert_eq!(d, [200, 100, 50, 128], "over transparent: the source itself");
+    assert_eq!(
+        d,
+        [200, 100, 50, 128],
+        "over transparent: the source itself"
+    );
     let mut d = [0, 0, 0, 255];
     over(&mut d, &[255, 255, 255, 51], 51);
     assert_eq!(d[3], 255);

@@ -133,13 +133,23 @@ mod tests {
         let w = walk(&six);
         assert_eq!((w.frames, w.plays), (6, 0));
         assert_eq!(walk(&animation(4, Some(gif::Repeat::Finite(2)))).plays, 3);
-        assert_eq!(walk(&animation(4, None)), Walk { frames: 4, plays: 1 });
+        assert_eq!(
+            walk(&animation(4, None)),
+            Walk {
+                frames: 4,
+                plays: 1
+            }
+        );
         let h = read(&six).unwrap();
         assert_eq!((h.frames, h.plays, h.animated()), (6, 0, true));
         // A prefix counts the frames it holds; every prefix is walked without panic.
         for n in 0..six.len() {
             assert!(walk(&six[..n]).frames <= 6);
         }
-        assert_eq!(walk(&six[..six.len() - 1]).frames, 6, "only the trailer is cut");
+        assert_eq!(
+            walk(&six[..six.len() - 1]).frames,
+            6,
+            "only the trailer is cut"
+        );
     }
 }
