@@ -77,11 +77,10 @@ pub(crate) fn walk(bytes: &[u8]) -> Walk {
                 if bytes.get(at + 1) == Some(&0xFF)
                     && bytes.get(start..start + 12) == Some(b"\x0bNETSCAPE2.0")
                     && bytes.get(start + 12..start + 14) == Some(&[3, 1])
+                    && let Some(n) = bytes.get(start + 14..start + 16)
                 {
-                    if let Some(n) = bytes.get(start + 14..start + 16) {
-                        let loops = u16::from_le_bytes([n[0], n[1]]) as u32;
-                        found.plays = if loops == 0 { 0 } else { loops + 1 };
-                    }
+                    let loops = u16::from_le_bytes([n[0], n[1]]) as u32;
+                    found.plays = if loops == 0 { 0 } else { loops + 1 };
                 }
                 skip_sub_blocks(bytes, start)
             }
