@@ -78,9 +78,14 @@ impl Variant {
     }
 
     /// Decides the output format; once it is a known format, its per-format quality
-    /// becomes the quality (one canonical form for one render).
+    /// becomes the quality (one canonical form for one render). What an animation becomes
+    /// instead of a negotiated still format ([`Animation::As`]) goes with the format it
+    /// replaced: the caller that negotiates sets it again.
     pub fn set_format(&mut self, format: OutputFormat) {
         self.format = format;
+        if let Animation::As(_) = self.animation {
+            self.animation = Animation::InFormat;
+        }
         if let OutputFormat::Is(f) = format {
             self.quality = self.quality_for(f);
             self.format_quality.clear();
