@@ -302,6 +302,11 @@ async fn six_frames_in_every_animated_format() {
         assert_eq!((status, ct.as_str()), (200, "image/png"), "{source}");
         assert_six(&decode_apng(&body), (30, 20));
     }
+    // The request's quality applies to every frame.
+    let (_, _, low) = get(&s, "/_/w:30/q:5/f:webp/plain/local:///six.png", None).await;
+    let (_, _, high) = get(&s, "/_/w:30/q:100/f:webp/plain/local:///six.png", None).await;
+    assert_eq!(decode_webp(&low).frames.len(), 6);
+    assert!(low.len() < high.len(), "{} vs {}", low.len(), high.len());
     // Geometry applies to every frame as to a still: a crop, a rotation.
     let (_, _, still) = get(&s, "/_/c:20:10/rot:90/f:png/plain/local:///still.png", None).await;
     let (_, _, body) = get(&s, "/_/c:20:10/rot:90/f:webp/plain/local:///six.gif", None).await;

@@ -75,7 +75,7 @@ pub(super) struct Target {
     /// The output format as asked: the source's is only known for sure once decoded
     /// (WebP and AVIF sources become PNG with alpha, JPEG without).
     output: OutputFormat,
-    quality: Option<u8>,
+    pub(super) quality: Option<u8>,
     max_bytes: Option<u64>,
     /// The region's place is chosen from the pixels (a crop with smart gravity).
     pub(super) smart_region: bool,

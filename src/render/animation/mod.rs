@@ -95,6 +95,12 @@ pub(super) fn render(
 ) -> Result<Rendered, RenderError> {
     let format = t.plan.format;
     let (width, height) = t.plan.output_size();
+    // The request's quality, when it names one (`max_bytes` is for stills: an animation
+    // is not re-encoded until it fits).
+    let settings = &match t.quality {
+        Some(q) => settings.with_quality(q),
+        None => *settings,
+    };
     let mut frames = open(bytes, header)?;
     let mut out = Vec::new();
     let mut encoder = encode::AnimEncode::new(
