@@ -1,6 +1,6 @@
 //! Metadata attacks, generated here: zlib bombs in PNG `iCCP` and `zTXt`, EXIF IFD loops
-//! and overflowing counts, frame-count claims, a long animation (streamed), thousands of ICC chunks and progressive JPEG
-//! scan bombs. Each must end in a 4xx or a clean re-encode, with the memory it took and,
+//! and overflowing counts, frame-count claims, a long animation (streamed), thousands of
+//! ICC chunks and progressive JPEG scan bombs. Each must end in a 4xx or a clean re-encode, with the memory it took and,
 //! for the scan bomb, the work it did bounded: peak memory is read from the kernel
 //! (`VmHWM`, reset before each attack), scans are counted by libjpeg-turbo's own limit.
 //! The tests of this binary take turns (one lock), so that each peak is its own.
