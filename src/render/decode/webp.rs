@@ -2,7 +2,7 @@
 //! load: libwebp rescales while decoding, straight into our buffer, so a large WebP never
 //! exists at full size. For an animation only the first frame is decoded (at full size):
 //! its `ANMF` chunk is rewrapped as a still WebP and composited onto the canvas, so the
-//! frame count never matters.
+//! frame count never matters (animations rendered as such go through `render::animation`).
 
 use super::{Decoded, plain};
 use crate::render::RenderError;
