@@ -154,6 +154,10 @@ pub(super) fn paint(canvas: &mut Raster, frame: &Raster, (x, y): (u32, u32), ble
     let (fw, fh) = (frame.width() as usize, frame.height() as usize);
     let cols = fw.min(cw.saturating_sub(x as usize));
     let rows = fh.min((canvas.height() as usize).saturating_sub(y as usize));
+    if cols == 0 || rows == 0 {
+        // Entirely off the canvas (GIF allows it): nothing of it shows.
+        return;
+    }
     let src = frame.data();
     let dst = canvas.data_mut();
     for row in 0..rows {
@@ -193,6 +197,9 @@ pub(super) fn clear(canvas: &mut Raster, (x, y, w, h): (u32, u32, u32, u32)) {
     let cw = canvas.width() as usize;
     let cols = (w as usize).min(cw.saturating_sub(x as usize));
     let rows = (h as usize).min((canvas.height() as usize).saturating_sub(y as usize));
+    if cols == 0 || rows == 0 {
+        return;
+    }
     let dst = canvas.data_mut();
     for row in 0..rows {
         let start = ((y as usize + row) * cw + x as usize) * 4;

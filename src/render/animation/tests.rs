@@ -4,6 +4,7 @@ use super::gif::GifFrames;
 use super::png::PngFrames;
 use super::*;
 use crate::render::header;
+use crate::render::raster::Layout;
 
 fn frames_of(bytes: &[u8], format: SourceFormat) -> Vec<Frame> {
     let h = header::read(format, bytes).unwrap();
@@ -170,4 +171,22 @@ fn over_blends_straight_alpha() {
     over(&mut d, &[255, 255, 255, 51], 51);
     assert_eq!(d[3], 255);
     assert!(d[0].abs_diff(51) <= 1, "{d:?}");
+}
+
+#[test]
+fn frames_off_the_canvas_are_clipped() {
+    // GIF frames may hang over the screen's edge or lie wholly outside it.
+    let image = Raster::filled(3, 2, Layout::Rgba, &BLUE);
+    for (x, y) in [(0, 0), (3, 1), (4, 0), (0, 5), (9, 9), (u32::from(u16::MAX), 0)] {
+        let mut canvas = Raster::filled(4, 2, Layout::Rgba, &RED);
+        paint(&mut canvas, &image, (x, y), true);
+        clear(&mut canvas, (x, y, 3, 2));
+        if x >= 4 || y >= 2 {
+            assert!(pixels(&canvas).iter().all(|p| *p == RED), "({x}, {y})");
+        }
+    }
+    let mut canvas = Raster::filled(4, 2, Layout::Rgba, &RED);
+    paint(&mut canvas, &image, (3, 1), false);
+    assert_eq!(pixels(&canvas)[7], BLUE);
+    assert_eq!(pixels(&canvas)[3], RED);
 }
