@@ -171,6 +171,8 @@ enum Stage {
         bytes: Vec<u8>,
         header: Header,
         target: Target,
+        /// Bounds a GIF frame larger than its screen, as for a still.
+        max_pixels: u64,
     },
 }
 
@@ -206,7 +208,8 @@ pub(crate) fn finish_prepared(
             bytes,
             header,
             target,
-        } => animation::render(&bytes, &header, &target, settings, deadline),
+            max_pixels,
+        } => animation::render(&bytes, &header, &target, max_pixels, (settings, deadline)),
     }
 }
 
@@ -257,6 +260,7 @@ pub(crate) fn prepare(
             bytes: bytes.to_vec(),
             header,
             target: t,
+            max_pixels: limits.max_source_pixels,
         }));
     }
     let shrink = match keep {

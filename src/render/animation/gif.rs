@@ -17,6 +17,8 @@ pub(super) struct GifFrames<'a> {
     pending: Option<(DisposalMethod, (u32, u32, u32, u32))>,
     /// The canvas before the last frame, when it is to be restored.
     saved: Option<Raster>,
+    /// Largest frame accepted, in pixels.
+    max_pixels: u64,
 }
 
 fn corrupt(e: gif::DecodingError) -> RenderError {
@@ -29,12 +31,16 @@ fn corrupt(e: gif::DecodingError) -> RenderError {
 }
 
 impl<'a> GifFrames<'a> {
-    pub(super) fn new(bytes: &'a [u8], header: &Header) -> Result<Self, RenderError> {
+    pub(super) fn new(
+        bytes: &'a [u8],
+        header: &Header,
+        max_pixels: u64,
+    ) -> Result<Self, RenderError> {
         let mut options = gif::DecodeOptions::new();
         options.set_color_output(gif::ColorOutput::RGBA);
-        // No frame is larger than the screen the header declared (checked against the
-        // limits); a larger one is refused by the decoder rather than allocated.
-        let frame_bytes = header.pixels().saturating_mul(4).max(4);
+        // A frame may be larger than the screen (it is clipped), not than the pixel limit:
+        // the decoder refuses it rather than allocate it.
+        let frame_bytes = max_pixels.saturating_mul(4).max(4);
         options.set_memory_limit(gif::MemoryLimit::Bytes(
             NonZeroU64::new(frame_bytes).unwrap_or(NonZeroU64::MIN),
         ));
@@ -45,6 +51,7 @@ impl<'a> GifFrames<'a> {
             canvas,
             pending: None,
             saved: None,
+            max_pixels,
         })
     }
 }
@@ -74,6 +81,11 @@ impl Frames for GifFrames<'_> {
         let (dispose, delay) = (info.dispose, info.delay);
         if w == 0 || h == 0 {
             return Err(RenderError::Corrupt("GIF frame has no pixels".into()));
+        }
+        if w as u64 * h as u64 > self.max_pixels {
+            return Err(RenderError::TooLarge(
+                "image dimensions exceed the limit".into(),
+            ));
         }
         let mut buf = vec![0u8; w as usize * h as usize * 4];
         self.decoder.read_into_buffer(&mut buf).map_err(corrupt)?;

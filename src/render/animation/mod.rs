@@ -73,10 +73,15 @@ pub(crate) fn animated_format(
     (animates && within_bounds(header, limits)).then_some(format)
 }
 
-/// Opens the frames of `bytes`, whose header is `header`.
-fn open<'a>(bytes: &'a [u8], header: &Header) -> Result<Box<dyn Frames + 'a>, RenderError> {
+/// Opens the frames of `bytes`, whose header is `header`; `max_pixels` bounds a GIF frame
+/// larger than its screen (clipped when drawn, as for a still).
+fn open<'a>(
+    bytes: &'a [u8],
+    header: &Header,
+    max_pixels: u64,
+) -> Result<Box<dyn Frames + 'a>, RenderError> {
     Ok(match header.format {
-        SourceFormat::Gif => Box::new(gif::GifFrames::new(bytes, header)?),
+        SourceFormat::Gif => Box::new(gif::GifFrames::new(bytes, header, max_pixels)?),
         SourceFormat::Webp => Box::new(webp::WebpFrames::new(bytes, header)?),
         SourceFormat::Png => Box::new(png::PngFrames::new(bytes, header)?),
         SourceFormat::Jpeg | SourceFormat::Avif => {
@@ -90,8 +95,8 @@ pub(super) fn render(
     bytes: &[u8],
     header: &Header,
     t: &Target,
-    settings: &EncodeSettings,
-    deadline: &Deadline,
+    max_pixels: u64,
+    (settings, deadline): (&EncodeSettings, &Deadline),
 ) -> Result<Rendered, RenderError> {
     let format = t.plan.format;
     let (width, height) = t.plan.output_size();
@@ -101,7 +106,7 @@ pub(super) fn render(
         Some(q) => settings.with_quality(q),
         None => *settings,
     };
-    let mut frames = open(bytes, header)?;
+    let mut frames = open(bytes, header, max_pixels)?;
     let mut out = Vec::new();
     let mut encoder = encode::AnimEncode::new(
         &mut out,

@@ -8,7 +8,7 @@ use crate::render::raster::Layout;
 
 fn frames_of(bytes: &[u8], format: SourceFormat) -> Vec<Frame> {
     let h = header::read(format, bytes).unwrap();
-    let mut f = open(bytes, &h).unwrap();
+    let mut f = open(bytes, &h, u64::MAX).unwrap();
     let mut out = Vec::new();
     while let Some(frame) = f.next_frame().unwrap() {
         out.push(frame);
@@ -64,7 +64,10 @@ fn gif_disposal_keep_background_previous() {
     assert_eq!(pixels(&f[2].raster), [RED, CLEAR, BLUE, RED]);
     // Frame 3 restored to the canvas before it; frame 4's pixel is transparent: nothing drawn.
     assert_eq!(pixels(&f[3].raster), [RED, CLEAR, RED, RED]);
-    let _ = GifFrames::new(&bytes, &header::read(SourceFormat::Gif, &bytes).unwrap()).unwrap();
+    // A frame over the pixel limit is refused before its buffer exists.
+    let h = header::read(SourceFormat::Gif, &bytes).unwrap();
+    let mut tight = GifFrames::new(&bytes, &h, 3).unwrap();
+    assert!(matches!(tight.next_frame(), Err(RenderError::TooLarge(_))));
 }
 
 /// A 2x1 APNG: frame 1 red everywhere (dispose none), frame 2 half-transparent blue at
@@ -177,7 +180,14 @@ fn over_blends_straight_alpha() {
 fn frames_off_the_canvas_are_clipped() {
     // GIF frames may hang over the screen's edge or lie wholly outside it.
     let image = Raster::filled(3, 2, Layout::Rgba, &BLUE);
-    for (x, y) in [(0, 0), (3, 1), (4, 0), (0, 5), (9, 9), (u32::from(u16::MAX), 0)] {
+    for (x, y) in [
+        (0, 0),
+        (3, 1),
+        (4, 0),
+        (0, 5),
+        (9, 9),
+        (u32::from(u16::MAX), 0),
+    ] {
         let mut canvas = Raster::filled(4, 2, Layout::Rgba, &RED);
         paint(&mut canvas, &image, (x, y), true);
         clear(&mut canvas, (x, y, 3, 2));
