@@ -223,6 +223,8 @@ fn end_to_end(c: &mut Criterion) {
     let limits = Limits {
         max_source_bytes: 1 << 30,
         max_source_pixels: 100_000_000,
+        max_animation_frames: 500,
+        max_animation_pixels: 100_000_000,
         plan: PlanLimits {
             max_width: 16_383,
             max_height: 16_383,

@@ -26,6 +26,8 @@ use vignette::variant::{PlanLimits, Variant};
 const LIMITS: Limits = Limits {
     max_source_bytes: 100 << 20,
     max_source_pixels: 50_000_000,
+    max_animation_frames: 500,
+    max_animation_pixels: 100_000_000,
     plan: PlanLimits {
         max_width: 16_383,
         max_height: 16_383,

@@ -23,6 +23,8 @@ fn main() {
     let limits = Limits {
         max_source_bytes: 100 << 20,
         max_source_pixels: 50_000_000,
+        max_animation_frames: 500,
+        max_animation_pixels: 100_000_000,
         plan: PlanLimits {
             max_width: 10_000,
             max_height: 10_000,

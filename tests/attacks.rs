@@ -1,6 +1,6 @@
 //! Metadata attacks, generated here: zlib bombs in PNG `iCCP` and `zTXt`, EXIF IFD loops
-//! and overflowing counts, frame-count claims, thousands of ICC chunks and progressive JPEG
-//! scan bombs. Each must end in a 4xx or a clean re-encode, with the memory it took and,
+//! and overflowing counts, frame-count claims, a long animation (streamed), thousands of
+//! ICC chunks and progressive JPEG scan bombs. Each must end in a 4xx or a clean re-encode, with the memory it took and,
 //! for the scan bomb, the work it did bounded: peak memory is read from the kernel
 //! (`VmHWM`, reset before each attack), scans are counted by libjpeg-turbo's own limit.
 //! The tests of this binary take turns (one lock), so that each peak is its own.
@@ -18,6 +18,8 @@ use vignette::variant::{PlanLimits, Variant};
 const LIMITS: Limits = Limits {
     max_source_bytes: 64 << 20,
     max_source_pixels: 50_000_000,
+    max_animation_frames: 500,
+    max_animation_pixels: 100_000_000,
     plan: PlanLimits {
         max_width: 16_383,
         max_height: 16_383,
@@ -210,6 +212,31 @@ fn frame_count_claims_cost_one_frame() {
     let (result, mib) = attack(&webp, "w:32/f:png");
     assert_eq!(result.expect("first frame").width, 32);
     assert!(mib < 32, "{mib} MiB");
+}
+
+#[test]
+fn an_animation_is_streamed_not_decoded_whole() {
+    // 120 frames of 480x480: 110 MB if every frame were decoded at once. Rendered into an
+    // animated WebP, one frame (and the encoder's few canvases) is alive at a time.
+    let (side, frames) = (480u16, 120usize);
+    let mut gif = Vec::new();
+    {
+        let palette: Vec<u8> = (0..=255u8).flat_map(|v| [v, 255 - v, v / 2]).collect();
+        let mut e = ::gif::Encoder::new(&mut gif, side, side, &palette).unwrap();
+        for i in 0..frames {
+            let px: Vec<u8> = (0..side as usize * side as usize)
+                .map(|p| ((p / 97 + i * 7) % 256) as u8)
+                .collect();
+            e.write_frame(&::gif::Frame::from_indexed_pixels(side, side, px, None))
+                .unwrap();
+        }
+    }
+    let (result, mib) = attack(&gif, "w:100/f:webp");
+    let out = result.expect("animated");
+    assert_eq!((out.width, out.height), (100, 100));
+    let frames_out = out.bytes.windows(4).filter(|w| w == b"ANMF").count();
+    assert_eq!(frames_out, frames);
+    assert!(mib < 40, "{mib} MiB");
 }
 
 #[test]

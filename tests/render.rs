@@ -33,6 +33,8 @@ use vignette::variant::{Format, PlanLimits};
 const LIMITS: Limits = Limits {
     max_source_bytes: 50 << 20,
     max_source_pixels: 50_000_000,
+    max_animation_frames: 500,
+    max_animation_pixels: 100_000_000,
     plan: PlanLimits {
         max_width: 20_000,
         max_height: 20_000,

@@ -76,6 +76,7 @@ mod tests {
             width: 640,
             height: 480,
             orientation: 1,
+            frames: 1,
         };
         facts.learn(
             "local:///a.jpg",

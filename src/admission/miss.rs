@@ -105,8 +105,11 @@ impl Miss {
             (None, OutputFormat::Is(f)) => Some(CostClass::from(f)),
             (None, OutputFormat::AsSource) => None,
         };
-        let megapixels =
-            estimate.map(|e| (e.decoded_pixels + e.width as u64 * e.height as u64) as f64 / 1e6);
+        // Every frame of an animation is decoded and encoded.
+        let megapixels = estimate.map(|e| {
+            let encoded = e.width as u64 * e.height as u64 * e.frames as u64;
+            (e.decoded_pixels + encoded) as f64 / 1e6
+        });
         Cost { class, megapixels }
     }
 

@@ -119,10 +119,10 @@ pub(crate) async fn serve(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     if negotiate {
-        variant.set_format(negotiate::choose(
-            accept.as_deref(),
-            &state.settings.auto_formats,
-        ));
+        let order = &state.settings.auto_formats;
+        let chosen = negotiate::choose(accept.as_deref(), order);
+        variant.set_format(chosen);
+        variant.animation = negotiate::animation(chosen, accept.as_deref(), order);
     }
     let negotiated = negotiate.then_some(accept);
     let mut miss = Miss::new(state, source.clone(), variant, meta.version, negotiated);

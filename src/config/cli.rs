@@ -55,6 +55,20 @@ pub struct Cli {
     #[arg(long, env = "VIGNETTE_MAX_SOURCE_PIXELS", default_value = "50000000")]
     pub max_source_pixels: String,
 
+    /// Most frames of an animation rendered as an animation (GIF, WebP, APNG sources);
+    /// a longer one is answered with its first frame. Counted from the header.
+    #[arg(long, env = "VIGNETTE_MAX_ANIMATION_FRAMES", default_value = "500")]
+    pub max_animation_frames: String,
+
+    /// Most pixels over all frames of an animation (width x height x frames); a larger
+    /// one is answered with its first frame.
+    #[arg(
+        long,
+        env = "VIGNETTE_MAX_ANIMATION_PIXELS",
+        default_value = "100000000"
+    )]
+    pub max_animation_pixels: String,
+
     /// Largest output, in pixels (advertised as maxArea in info.json).
     #[arg(long, env = "VIGNETTE_MAX_OUTPUT_PIXELS", default_value = "16777216")]
     pub max_output_pixels: String,

@@ -150,6 +150,20 @@ impl Cli {
                     "VIGNETTE_MAX_SOURCE_PIXELS"
                 )
                 .int(1, 1 << 40)?,
+                max_animation_frames: check!(
+                    self,
+                    max_animation_frames,
+                    "--max-animation-frames",
+                    "VIGNETTE_MAX_ANIMATION_FRAMES"
+                )
+                .int(1, 1_000_000)? as u32,
+                max_animation_pixels: check!(
+                    self,
+                    max_animation_pixels,
+                    "--max-animation-pixels",
+                    "VIGNETTE_MAX_ANIMATION_PIXELS"
+                )
+                .int(1, 1 << 40)?,
                 plan: PlanLimits {
                     max_width: dimension,
                     max_height: dimension,

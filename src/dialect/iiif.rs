@@ -73,6 +73,9 @@ impl Params {
         };
         v.rotation = self.rotation;
         v.colour = self.quality;
+        // An animated source stays animated in gif and webp; `png`, like `jpg`, names a
+        // picture: the first frame.
+        v.animation = crate::variant::Animation::NotPng;
         v
     }
 }

@@ -2,8 +2,13 @@
 //! configured order (`VIGNETTE_AUTO_FORMATS`, AVIF then WebP by default) that the request's
 //! `Accept` names explicitly with a non-zero quality, else in the source's own format.
 //! Wildcards do not count: `image/*` is sent by browsers that cannot decode AVIF.
+//!
+//! An animated source is never turned into a still by negotiation: when the format chosen
+//! cannot animate (AVIF, JPEG), the variant also says what an animation becomes
+//! ([`animation`]): the first format of the order that animates and is accepted (WebP),
+//! else the source's own format (GIF stays GIF).
 
-use crate::variant::{Format, OutputFormat};
+use crate::variant::{Animation, Format, OutputFormat};
 
 /// Whether `accept` names `media_type` (case-insensitively) with a quality above zero.
 fn accepts(accept: &str, media_type: &str) -> bool {
@@ -30,6 +35,18 @@ pub fn choose(accept: Option<&str>, order: &[Format]) -> OutputFormat {
         .find(|f| accepts(accept, f.media_type()))
         .map(|&f| OutputFormat::Is(f))
         .unwrap_or(OutputFormat::AsSource)
+}
+
+/// What an animated source becomes when the format was negotiated as `chosen`.
+pub fn animation(chosen: OutputFormat, accept: Option<&str>, order: &[Format]) -> Animation {
+    let animates = |f: Format| matches!(f, Format::Webp | Format::Gif | Format::Png);
+    match chosen {
+        OutputFormat::Is(f) if !animates(f) => {
+            let animated: Vec<Format> = order.iter().copied().filter(|&f| animates(f)).collect();
+            Animation::As(choose(accept, &animated))
+        }
+        _ => Animation::InFormat,
+    }
 }
 
 #[cfg(test)]
@@ -70,6 +87,30 @@ mod tests {
         assert_eq!(
             choose(Some("image/avifx,image/webp2"), &DEFAULT),
             OutputFormat::AsSource
+        );
+    }
+
+    #[test]
+    fn animations_stay_animated() {
+        let is = OutputFormat::Is;
+        let avif = choose(Some(CHROMIUM), &DEFAULT);
+        assert_eq!(
+            animation(avif, Some(CHROMIUM), &DEFAULT),
+            Animation::As(is(Format::Webp))
+        );
+        // AVIF alone accepted: the source's own format.
+        assert_eq!(
+            animation(is(Format::Avif), Some("image/avif"), &DEFAULT),
+            Animation::As(OutputFormat::AsSource)
+        );
+        // WebP or the source's format already animate: nothing to say.
+        assert_eq!(
+            animation(is(Format::Webp), Some(SAFARI), &DEFAULT),
+            Animation::InFormat
+        );
+        assert_eq!(
+            animation(OutputFormat::AsSource, None, &DEFAULT),
+            Animation::InFormat
         );
     }
 }

@@ -53,6 +53,16 @@ pub fn header(reader: Reader, data: &[u8]) {
         .chain([data.len().saturating_sub(1)])
     {
         let part = header::read(format, &data[..n]);
+        // An animation's frames are counted in the bytes there are: from a prefix, at
+        // most the whole file's count (the render reads them from the whole file).
+        let part = match (part, &whole) {
+            (Ok(p), Ok(w)) if p.frames <= w.frames => Ok(header::Header {
+                frames: w.frames,
+                plays: w.plays,
+                ..p
+            }),
+            (other, _) => other,
+        };
         assert!(
             part == Err(HeaderError::NeedMoreData) || part == whole,
             "the first {n} bytes read as {part:?}, the whole as {whole:?}"

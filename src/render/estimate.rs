@@ -1,6 +1,7 @@
 //! What a render will produce and cost, from the source's header alone: the output size
 //! (a placeholder of exactly that size, a degraded answer of a close size) and the pixels
-//! the decode will produce after shrink-on-load (admission's cost). No pixels are read.
+//! the decode will produce after shrink-on-load (admission's cost), every frame counted
+//! for an animation. No pixels are read.
 
 use super::header::Header;
 use super::orientation::Orientation;
@@ -17,8 +18,11 @@ pub struct Estimate {
     pub height: u32,
     /// The output format (for a source's own WebP or AVIF, PNG: the larger candidate).
     pub format: Format,
-    /// Pixels the decode produces: JPEG decodes at 1/2, 1/4 or 1/8 when that suffices.
+    /// Pixels the decode produces: JPEG decodes at 1/2, 1/4 or 1/8 when that suffices;
+    /// an animation decodes every frame.
     pub decoded_pixels: u64,
+    /// Frames rendered and encoded: 1 unless the render animates.
+    pub frames: u32,
 }
 
 /// Foresees a render of `variant` on a source whose header reads as `probe`; `None` when
@@ -37,6 +41,8 @@ pub fn estimate(probe: &Probe, variant: &Variant, limits: &Limits) -> Option<Est
         orientation,
         icc: None,
         cmyk_inverted: false,
+        frames: probe.frames.max(1),
+        plays: 0,
     };
     let t = target(&header, variant, limits).ok()?;
     let (ow, oh) = t.plan.output_size();
@@ -48,7 +54,8 @@ pub fn estimate(probe: &Probe, variant: &Variant, limits: &Limits) -> Option<Est
         width: ow,
         height: oh,
         format: t.plan.format,
-        decoded_pixels: header.pixels() / (shrink * shrink),
+        decoded_pixels: header.pixels() / (shrink * shrink) * t.frames as u64,
+        frames: t.frames,
     })
 }
 
@@ -67,6 +74,7 @@ mod tests {
             width,
             height,
             orientation,
+            frames: 1,
         }
     }
 
@@ -88,6 +96,28 @@ mod tests {
         let turned = probe(SourceFormat::Jpeg, 4912, 7360, 6);
         let e = estimate(&turned, &thumb, &limits).unwrap();
         assert_eq!((e.width, e.height), (334, 500));
+    }
+
+    #[test]
+    fn an_animation_counts_its_frames_unless_it_renders_a_still() {
+        let limits = limits();
+        let gif = Probe {
+            frames: 6,
+            ..probe(SourceFormat::Gif, 400, 300, 1)
+        };
+        let webp = crate::dialect::iiif::parse_params("full/200,/0/default.webp").unwrap();
+        let e = estimate(&gif, &webp, &limits).unwrap();
+        assert_eq!((e.width, e.height, e.frames), (200, 150, 6));
+        assert_eq!(e.decoded_pixels, 400 * 300 * 6);
+        let jpeg = crate::dialect::iiif::parse_params("full/200,/0/default.jpg").unwrap();
+        let e = estimate(&gif, &jpeg, &limits).unwrap();
+        assert_eq!((e.frames, e.decoded_pixels), (1, 400 * 300));
+        // Over the frame bound: the first frame.
+        let long = Probe {
+            frames: limits.max_animation_frames + 1,
+            ..gif
+        };
+        assert_eq!(estimate(&long, &webp, &limits).unwrap().frames, 1);
     }
 
     #[test]

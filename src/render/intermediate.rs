@@ -337,6 +337,8 @@ mod tests {
             orientation: Orientation::NORMAL,
             icc: None,
             cmyk_inverted: false,
+            frames: 1,
+            plays: 0,
         }
     }
 

@@ -10,12 +10,16 @@
 //! * `resize`, `colour`, `orientation`, `rotate`, `quality`: the pixel stages.
 //! * `encode`: one encoder per output format; nothing from the source is copied.
 //! * `pipeline`: the order of the stages, the limits and the deadline checks.
+//! * `transform`: the pixel stages after the decode, for a still or for each frame.
+//! * `animation`: animated GIF, WebP and APNG sources rendered frame by frame.
 //! * `intermediate`: decode once, serve many: decoded sources kept for later widths.
-//! * `libavif`, `libheif`, `libwebp`, `malloc`: FFI modules (with `pool::priority`, the only
+//! * `libavif`, `libheif`, `libwebp`, `libwebp_anim`, `malloc`: FFI modules (with
+//!   `pool::priority`, the only
 //!   `unsafe` code).
 //! * `estimate`: a render's output size and decode cost, foreseen from a header.
 //! * `placeholder`: uniform images of any size for the overload answer, without encoder.
 
+mod animation;
 mod canvas;
 mod colour;
 pub(crate) mod decode;
@@ -28,6 +32,7 @@ mod intermediate;
 mod libavif;
 mod libheif;
 mod libwebp;
+mod libwebp_anim;
 mod malloc;
 pub(crate) mod metadata;
 mod orientation;
@@ -41,6 +46,7 @@ mod scale;
 mod sniff;
 #[doc(hidden)]
 pub mod stages;
+mod transform;
 mod webp_container;
 
 use crate::variant::{Format, PlanLimits, Variant, VariantError};
@@ -59,6 +65,10 @@ pub struct Limits {
     pub max_source_bytes: u64,
     /// Largest accepted source, in pixels (width × height as the header declares).
     pub max_source_pixels: u64,
+    /// Most frames of an animation rendered as one; over it, the first frame only.
+    pub max_animation_frames: u32,
+    /// Most pixels over all frames (width × height × frames); over it, the first frame.
+    pub max_animation_pixels: u64,
     /// Output limits (also advertised in `info.json`).
     pub plan: PlanLimits,
 }
@@ -175,7 +185,7 @@ pub enum SourceFormat {
     Jpeg,
     /// PNG.
     Png,
-    /// GIF (first frame).
+    /// GIF (animated or not).
     Gif,
     /// WebP.
     Webp,
@@ -198,6 +208,8 @@ pub struct Probe {
     pub height: u32,
     /// EXIF orientation, 1–8 (1 when absent).
     pub orientation: u8,
+    /// Frames of an animation, 1 for a still image (from a prefix: a lower bound).
+    pub frames: u32,
 }
 
 /// Why a render failed.

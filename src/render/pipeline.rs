@@ -4,22 +4,21 @@
 //! so no stage ever rotates or colour-converts a large image. The decode's result (an
 //! [`Intermediate`]) can be kept, and later requests start from it instead of the bytes.
 
-use super::canvas;
+use super::animation;
 use super::decode::{self, Decoded};
-use super::effects::{blur, pixelate, sharpen, smart, trim};
+use super::effects::trim;
 use super::encode;
 use super::header::{self, Header, HeaderError};
 use super::intermediate::{Intermediate, IntermediateCache, SourceKey};
 use super::metadata::{self, Kept};
 use super::orientation::Orientation;
-use super::quality;
 use super::raster::Layout;
 use super::resize;
-use super::rotate::{self, Background};
-use super::scale::{scale_to_srgb, shrink_on_load, smart_region};
+use super::scale::shrink_on_load;
 use super::sniff::{self, Sniffed};
+use super::transform;
 use super::{Deadline, EncodeSettings, Limits, Probe, RenderError, Rendered, SourceFormat};
-use crate::variant::plan::{self, Crop, Plan};
+use crate::variant::plan::{self, Plan};
 use crate::variant::{Format, OutputFormat, Rect, Variant};
 use std::sync::Arc;
 
@@ -58,6 +57,7 @@ pub(crate) fn probe(bytes: &[u8]) -> Result<Probe, RenderError> {
         width,
         height,
         orientation: h.orientation.value(),
+        frames: h.frames,
     })
 }
 
@@ -67,27 +67,29 @@ pub(crate) fn probe(bytes: &[u8]) -> Result<Probe, RenderError> {
 #[derive(Debug)]
 pub(super) struct Target {
     pub(super) plan: Plan,
-    orientation: Orientation,
-    region: Rect,
-    tw: u32,
-    th: u32,
+    pub(super) orientation: Orientation,
+    pub(super) region: Rect,
+    pub(super) tw: u32,
+    pub(super) th: u32,
     pub(super) shrink: u32,
     /// The output format as asked: the source's is only known for sure once decoded
     /// (WebP and AVIF sources become PNG with alpha, JPEG without).
     output: OutputFormat,
-    quality: Option<u8>,
+    pub(super) quality: Option<u8>,
     max_bytes: Option<u64>,
     /// The region's place is chosen from the pixels (a crop with smart gravity).
-    smart_region: bool,
+    pub(super) smart_region: bool,
     /// Where the (trimmed) image the plan refers to starts in the stored image.
-    offset: (u32, u32),
-    filters: crate::variant::Filters,
+    pub(super) offset: (u32, u32),
+    pub(super) filters: crate::variant::Filters,
     metadata: crate::variant::Metadata,
+    /// Frames rendered: the header's count when the render animates, else 1.
+    pub(super) frames: u32,
 }
 
 /// The format of `source` as an output format, when vignette writes it (JPEG XL and HEIF
 /// are read, never written: browsers other than Safari do not show them).
-fn same_format(source: SourceFormat) -> Option<Format> {
+pub(super) fn same_format(source: SourceFormat) -> Option<Format> {
     match source {
         SourceFormat::Jpeg => Some(Format::Jpeg),
         SourceFormat::Png => Some(Format::Png),
@@ -124,10 +126,12 @@ pub(super) fn target(
         variant.orient.flip_vertical,
     ));
     let (dw, dh) = o.displayed_size(header.width, header.height);
-    let format = match variant.format {
-        OutputFormat::Is(f) => f,
+    let animated = animation::animated_format(header, variant, limits);
+    let format = match (animated, variant.format) {
+        (Some(f), _) => f,
+        (None, OutputFormat::Is(f)) => f,
         // Decided after the decode; PNG is the larger of the two candidates' limits.
-        OutputFormat::AsSource => match same_format(header.format) {
+        (None, OutputFormat::AsSource) => match same_format(header.format) {
             Some(f) if !as_source_by_alpha(header.format) => f,
             _ => Format::Png,
         },
@@ -141,7 +145,11 @@ pub(super) fn target(
         shrink: shrink_on_load(region, tw, th),
         quality: variant.quality_for(format),
         max_bytes: variant.max_bytes,
-        output: variant.format,
+        output: match animated {
+            Some(f) => OutputFormat::Is(f),
+            None => variant.format,
+        },
+        frames: if animated.is_some() { header.frames } else { 1 },
         orientation: o,
         smart_region: matches!(
             variant.region,
@@ -170,6 +178,14 @@ enum Stage {
     },
     /// The source's bytes are the answer (imgproxy `skip_processing`).
     AsIs(Rendered),
+    /// An animation, decoded frame by frame while it is encoded: it keeps its bytes.
+    Animated {
+        bytes: Vec<u8>,
+        header: Header,
+        target: Target,
+        /// Bounds a GIF frame larger than its screen, as for a still.
+        max_pixels: u64,
+    },
 }
 
 /// See [`super::render`] and [`super::render_keeping`].
@@ -200,6 +216,12 @@ pub(crate) fn finish_prepared(
             target,
         } => finish(intermediate, &target, settings, deadline),
         Stage::AsIs(rendered) => Ok(rendered),
+        Stage::Animated {
+            bytes,
+            header,
+            target,
+            max_pixels,
+        } => animation::render(&bytes, &header, &target, max_pixels, (settings, deadline)),
     }
 }
 
@@ -246,6 +268,15 @@ pub(crate) fn prepare(
         return prepare_trimmed(bytes, header, variant, trim, limits, deadline);
     }
     let t = target(&header, variant, limits)?;
+    if t.frames > 1 {
+        // Not kept as an intermediate: a decode is one frame, not the source.
+        return Ok(Prepared(Stage::Animated {
+            bytes: bytes.to_vec(),
+            header,
+            target: t,
+            max_pixels: limits.max_source_pixels,
+        }));
+    }
     let shrink = match keep {
         Some((cache, key)) => cache.decode_shrink(key, &header, t.shrink),
         None => t.shrink,
@@ -321,6 +352,10 @@ pub(crate) fn render_cached(
         Ok(t) => t,
         Err(e) => return Some(Err(e)),
     };
+    if t.frames > 1 {
+        // The intermediate is one frame; an animation is rendered from its bytes.
+        return None;
+    }
     if same_format(intermediate.header.format).is_some_and(|f| variant.passthrough.contains(&f)) {
         return None;
     }
@@ -333,8 +368,7 @@ pub(crate) fn render_cached(
 }
 
 /// Everything after the decode: brings the intermediate to the scale a fresh decode would
-/// have (box reduction), then crop + resize, colour, orientation, alpha, rotation,
-/// quality and encoding.
+/// have (box reduction), then the pixel stages ([`transform`]) and the encoding.
 fn finish(
     intermediate: Arc<Intermediate>,
     t: &Target,
@@ -356,38 +390,13 @@ fn finish(
     } else {
         &decoded.raster
     };
-    let mut region = t.region;
-    region.x += t.offset.0;
-    region.y += t.offset.1;
-    if t.smart_region {
-        region = smart_region(raster, header, region);
-    }
-    let raster = scale_to_srgb(
-        raster,
-        decoded,
-        header,
-        region,
-        (t.tw, t.th),
-        kept.icc.is_none(),
-    )?;
+    let mut fixed = transform::Fixed::default();
+    let convert = kept.icc.is_none();
+    let raster = transform::scale(raster, decoded, header, t, convert, &mut fixed)?;
     let source_format = header.format;
     drop(intermediate);
     deadline.check("resize")?;
 
-    let plan = &t.plan;
-    let raster = t.orientation.apply(raster);
-    let raster = match plan.crop {
-        Some(Crop::At(r)) => resize::crop(&raster, r),
-        Some(Crop::Smart { w, h }) => {
-            let (x, y) = smart::smart_crop(&raster, w, h);
-            resize::crop(&raster, Rect { x, y, w, h })
-        }
-        None => raster,
-    };
-    let f = &t.filters;
-    let raster = blur::blur(raster, f.blur);
-    let raster = sharpen::sharpen(raster, f.sharpen);
-    let raster = pixelate::pixelate(raster, f.pixelate);
     let format = match (t.output, source_format) {
         (OutputFormat::AsSource, source) if as_source_by_alpha(source) => {
             if raster.layout().has_alpha() && !raster.is_opaque() {
@@ -396,25 +405,9 @@ fn finish(
                 Format::Jpeg
             }
         }
-        _ => plan.format,
+        _ => t.plan.format,
     };
-    // A background colour flattens alpha away, as imgproxy does, even for formats that
-    // could keep it; without one, formats without alpha get white.
-    let background = match (plan.background, encode::keeps_alpha(format)) {
-        (Some(c), _) => Background::Opaque(c),
-        (None, true) => Background::Transparent,
-        (None, false) => Background::WHITE,
-    };
-    let raster = match plan.canvas {
-        Some(c) => canvas::place(&raster, c, background),
-        None => raster,
-    };
-    let raster = match background {
-        Background::Opaque(c) => quality::flatten_on(raster, c),
-        Background::Transparent => raster,
-    };
-    let raster = rotate::rotate(raster, plan.rotation, plan.output_size(), background);
-    let raster = quality::apply(raster, plan.colour);
+    let raster = transform::compose(raster, t, format);
     deadline.check("transform")?;
 
     let (width, height) = (raster.width(), raster.height());

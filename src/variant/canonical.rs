@@ -7,7 +7,7 @@ use super::model::{
     Extend, Filters, Gravity, GravityKind, Orient, Padding, Region, Resize, ResizeMode, Rgb,
     Rotation, Upscale, Variant,
 };
-use super::output::{Metadata, OutputFormat};
+use super::output::{Animation, Format, Metadata, OutputFormat};
 use std::fmt::Write;
 
 /// Writes a number without trailing zeros or exponent (at most 6 decimals).
@@ -177,11 +177,20 @@ impl Variant {
         if let Some(cb) = &self.cachebuster {
             put("cb", cb.replace('/', "%2F"));
         }
-        let f = match self.format {
+        let name = |f: OutputFormat| match f {
             OutputFormat::Is(f) => f.extension(),
             OutputFormat::AsSource => "source",
         };
-        put("f", f.into());
+        match self.animation {
+            Animation::InFormat => {}
+            // Only PNG output differs; other formats keep their keys.
+            Animation::NotPng if self.format == OutputFormat::Is(Format::Png) => {
+                put("an", "still".into())
+            }
+            Animation::NotPng => {}
+            Animation::As(f) => put("an", name(f).into()),
+        }
+        put("f", name(self.format).into());
         out
     }
 }

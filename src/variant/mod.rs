@@ -15,7 +15,7 @@ pub use model::{
     Extend, Filters, Gravity, GravityKind, Orient, Padding, Region, Resize, ResizeMode, Rgb,
     Rotation, Trim, Upscale, Variant,
 };
-pub use output::{Colour, Format, Metadata, OutputFormat};
+pub use output::{Animation, Colour, Format, Metadata, OutputFormat};
 pub use plan::{Plan, PlanLimits, Rect};
 pub use source_ref::{SourceId, SourceRef};
 

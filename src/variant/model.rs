@@ -3,7 +3,7 @@
 //! rotation, colour mode, then the encoding (`output.rs`). Plain data, validated by the
 //! dialects.
 
-use super::output::{Colour, Format, Metadata, OutputFormat};
+use super::output::{Animation, Colour, Format, Metadata, OutputFormat};
 
 /// A validated, normalised variant request. Two URLs that mean the same thing, in either
 /// dialect, produce equal variants, hence the same cache key.
@@ -34,6 +34,8 @@ pub struct Variant {
     pub colour: Colour,
     /// Output encoding.
     pub format: OutputFormat,
+    /// What an animated source becomes.
+    pub animation: Animation,
     /// Encoder quality for this request (1–100), else the instance's setting.
     pub quality: Option<u8>,
     /// Per-format qualities, used when the format is decided at render time.
@@ -65,6 +67,7 @@ impl Variant {
             rotation: Rotation::NONE,
             colour: Colour::Default,
             format,
+            animation: Animation::InFormat,
             quality: None,
             format_quality: Vec::new(),
             max_bytes: None,
@@ -75,9 +78,14 @@ impl Variant {
     }
 
     /// Decides the output format; once it is a known format, its per-format quality
-    /// becomes the quality (one canonical form for one render).
+    /// becomes the quality (one canonical form for one render). What an animation becomes
+    /// instead of a negotiated still format ([`Animation::As`]) goes with the format it
+    /// replaced: the caller that negotiates sets it again.
     pub fn set_format(&mut self, format: OutputFormat) {
         self.format = format;
+        if let Animation::As(_) = self.animation {
+            self.animation = Animation::InFormat;
+        }
         if let OutputFormat::Is(f) = format {
             self.quality = self.quality_for(f);
             self.format_quality.clear();

@@ -122,3 +122,19 @@ pub enum OutputFormat {
     /// The source's format, or the closest of JPEG, PNG, GIF.
     AsSource,
 }
+
+/// What an animated source (GIF, WebP, APNG with more than one frame) becomes. Animations
+/// are rendered frame by frame into GIF, WebP or PNG (APNG); JPEG and AVIF get the first
+/// frame. Written into the cache key only when it differs from [`Animation::InFormat`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Animation {
+    /// Animated in the asked format when it animates (GIF, WebP, PNG), else the first frame.
+    #[default]
+    InFormat,
+    /// As `InFormat`, but PNG output is the first frame (IIIF: a still-image API whose
+    /// `png` names a picture, not a movie).
+    NotPng,
+    /// In this format instead of the asked one: the format was negotiated from `Accept`
+    /// and is a still format, and negotiation never turns an animation into a still.
+    As(OutputFormat),
+}

@@ -1,6 +1,7 @@
 //! GIF decoding with the `gif` crate: the first frame only, composited onto a transparent
 //! canvas the size of the logical screen. Later frames are never read, so a 10 000-frame
-//! animation costs what its first frame costs.
+//! animation answered as a still costs what its first frame costs (animations rendered as
+//! animations go through `render::animation`).
 
 use super::{Decoded, plain};
 use crate::render::RenderError;

@@ -51,6 +51,8 @@ mod tests {
             orientation: Orientation::NORMAL,
             icc: None,
             cmyk_inverted: false,
+            frames: 1,
+            plays: 0,
         };
         let mut bytes = b"\0\0\0\x18ftypheic\0\0\0\0mif1heic".to_vec();
         bytes.extend_from_slice(&[0xA5; 200]);

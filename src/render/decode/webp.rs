@@ -2,7 +2,7 @@
 //! load: libwebp rescales while decoding, straight into our buffer, so a large WebP never
 //! exists at full size. For an animation only the first frame is decoded (at full size):
 //! its `ANMF` chunk is rewrapped as a still WebP and composited onto the canvas, so the
-//! frame count never matters.
+//! frame count never matters (animations rendered as such go through `render::animation`).
 
 use super::{Decoded, plain};
 use crate::render::RenderError;
@@ -11,8 +11,7 @@ use crate::render::header::webp::chunks;
 use crate::render::libwebp;
 use crate::render::raster::{Layout, Raster};
 
-/// VP8X flag: the file is an animation.
-const ANIMATION: u8 = 0x02;
+use crate::render::header::webp::ANIMATION;
 /// VP8X flag: the file has alpha.
 const ALPHA: u8 = 0x10;
 

@@ -92,6 +92,8 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Header, HeaderError> {
         orientation,
         icc: assemble_icc(icc_chunks),
         cmyk_inverted: adobe && components == 4,
+        frames: 1,
+        plays: 0,
     })
 }
 

@@ -30,6 +30,12 @@ pub(crate) struct Header {
     /// A 4-component JPEG with an Adobe APP14 marker: CMYK stored inverted (Photoshop's
     /// convention, 255 = no ink).
     pub(crate) cmyk_inverted: bool,
+    /// Frames of an animation (GIF image blocks, WebP `ANMF` chunks, APNG `acTL`); 1 for a
+    /// still image. Counted without decoding, so the animation bounds hold before any
+    /// pixel is decoded. From a prefix, a lower bound.
+    pub(crate) frames: u32,
+    /// How many times an animation plays, 0 for ever.
+    pub(crate) plays: u32,
 }
 
 impl Header {
@@ -42,7 +48,14 @@ impl Header {
             orientation: Orientation::NORMAL,
             icc: None,
             cmyk_inverted: false,
+            frames: 1,
+            plays: 0,
         }
+    }
+
+    /// Whether the source is an animation (more than one frame).
+    pub(crate) fn animated(&self) -> bool {
+        self.frames > 1
     }
 
     /// Stored pixel count, as the header declares it.

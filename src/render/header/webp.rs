@@ -61,8 +61,26 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Header, HeaderError> {
         }
         _ => return Err(HeaderError::Corrupt("unknown WebP chunk")),
     };
-    Ok(Header::plain(SourceFormat::Webp, w, h))
+    let mut header = Header::plain(SourceFormat::Webp, w, h);
+    if &head[0..4] == b"VP8X" && payload[0] & ANIMATION != 0 {
+        // The chunks are walked by their sizes (no frame is decoded): one `ANMF` per frame.
+        let mut frames = 0u32;
+        for c in chunks(&bytes[12..]) {
+            match &c.fourcc {
+                b"ANIM" if c.payload.len() >= 6 => {
+                    header.plays = u16::from_le_bytes([c.payload[4], c.payload[5]]) as u32;
+                }
+                b"ANMF" => frames += 1,
+                _ => {}
+            }
+        }
+        header.frames = frames.max(1);
+    }
+    Ok(header)
 }
+
+/// VP8X flag: the file is an animation.
+pub(crate) const ANIMATION: u8 = 0x02;
 
 #[cfg(test)]
 mod tests {
@@ -91,6 +109,31 @@ mod tests {
         let h = read(&riff(b"VP8L", &p)).unwrap();
         assert_eq!((h.width, h.height), (1920, 1200));
         assert_eq!(read(&vp8[..25]), Err(HeaderError::NeedMoreData));
+    }
+
+    #[test]
+    fn animation_frames_and_loops_from_the_chunks() {
+        let mut body = b"WEBP".to_vec();
+        let mut push = |fourcc: &[u8], p: &[u8]| {
+            body.extend_from_slice(fourcc);
+            body.extend_from_slice(&(p.len() as u32).to_le_bytes());
+            body.extend_from_slice(p);
+            if p.len() % 2 == 1 {
+                body.push(0);
+            }
+        };
+        push(b"VP8X", &[ANIMATION, 0, 0, 0, 3, 0, 0, 3, 0, 0]);
+        push(b"ANIM", &[0, 0, 0, 0, 5, 0]);
+        for _ in 0..7 {
+            push(b"ANMF", &[0; 17]);
+        }
+        let mut file = b"RIFF".to_vec();
+        file.extend_from_slice(&(body.len() as u32).to_le_bytes());
+        file.extend_from_slice(&body);
+        let h = read(&file).unwrap();
+        assert_eq!((h.width, h.height, h.frames, h.plays), (4, 4, 7, 5));
+        // A prefix: a lower bound.
+        assert!(read(&file[..80]).unwrap().frames < 7);
     }
 
     #[test]
