@@ -144,8 +144,10 @@ EOT
         VIGNETTE_CACHE_MAX_OBJECT_BYTES  = "5MB"
         VIGNETTE_CACHE_INDEX_FLUSH_SECS  = "30"
 
-        # CPU: cores - 1 render threads on a 2-core node; the rest serves HTTP and hits.
-        VIGNETTE_WORKERS                 = "1"
+        # CPU: one render thread per core, at nice 10, so that HTTP, hits and refusals
+        # still get a core at once (docs/overload.md, "Render threads and the HTTP side").
+        VIGNETTE_WORKERS                 = "2"
+        VIGNETTE_WORKER_NICE             = "10"
         VIGNETTE_QUEUE_CAPACITY          = "64"
         VIGNETTE_CODEL_TARGET_MS         = "500"
         VIGNETTE_CODEL_INTERVAL_MS       = "5000"
@@ -158,12 +160,12 @@ EOT
       }
 
       # Sized from measurements on a 2-core machine (docs/performance.md and
-      # docs/overload.md): peak RSS stays under 150 MB even under a 50-client overload,
-      # because waiting requests hold no source bytes. memory_max leaves room for a
+      # docs/overload.md): peak RSS stays near 200 MB under a 50-client overload with two
+      # render threads, because waiting requests hold no source bytes. memory_max leaves room for a
       # decode of a large progressive JPEG (about 100 MB of coefficients).
       resources {
         cpu        = 2000
-        memory     = 192
+        memory     = 256
         memory_max = 384
       }
     }

@@ -33,14 +33,14 @@ pub struct Cli {
     #[arg(long, env = "VIGNETTE_PUBLIC_URL")]
     pub public_url: Option<String>,
 
-    /// Render worker threads [default: CPU cores - 1, at least 1].
+    /// Render worker threads [default: CPU cores, at nice `--worker-nice`].
     #[arg(long, env = "VIGNETTE_WORKERS")]
     pub workers: Option<String>,
 
     /// Scheduling priority of the render threads, as a nice value (0 = the process's,
     /// 19 = lowest): lowered, the threads that answer refusals and hits get a core at once
     /// when they wake, even with as many workers as cores.
-    #[arg(long, env = "VIGNETTE_WORKER_NICE", default_value = "0")]
+    #[arg(long, env = "VIGNETTE_WORKER_NICE", default_value = "10")]
     pub worker_nice: String,
 
     /// Hard bound of the render queue, in jobs; a full queue answers 503 at once.

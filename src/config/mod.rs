@@ -140,12 +140,13 @@ pub struct CacheChoice {
     pub settings: CacheSettings,
 }
 
-/// Default worker count: one core is left to the HTTP side, at least one worker.
+/// Default worker count: one per core. The render threads run at a lower priority
+/// (`--worker-nice`, 10 by default), so the threads that answer refusals and hits still get
+/// a core at once; measured against `cores − 1` at nice 0 in `docs/overload.md`.
 pub fn default_workers() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .saturating_sub(1)
         .max(1)
 }
 

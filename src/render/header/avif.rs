@@ -191,17 +191,19 @@ fn associations_of(p: &[u8], want: u32, out: &mut Vec<u16>) -> Result<(), Header
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn bx(kind: &[u8], payload: &[u8]) -> Vec<u8> {
+    /// An ISOBMFF box of `kind` around `payload` (the HEIF reader's tests build theirs too).
+    pub(in crate::render::header) fn bx(kind: &[u8], payload: &[u8]) -> Vec<u8> {
         let mut b = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
         b.extend_from_slice(kind);
         b.extend_from_slice(payload);
         b
     }
 
-    fn full(kind: &[u8], payload: &[u8]) -> Vec<u8> {
+    /// A full box (version 0, no flags).
+    pub(in crate::render::header) fn full(kind: &[u8], payload: &[u8]) -> Vec<u8> {
         let mut p = vec![0, 0, 0, 0];
         p.extend_from_slice(payload);
         bx(kind, &p)

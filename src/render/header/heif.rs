@@ -19,18 +19,8 @@ pub(crate) fn read(bytes: &[u8]) -> Result<Header, HeaderError> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::avif::tests::{bx, full};
     use super::*;
-
-    fn bx(kind: &[u8], payload: &[u8]) -> Vec<u8> {
-        let mut b = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
-        b.extend_from_slice(kind);
-        b.extend_from_slice(payload);
-        b
-    }
-
-    fn full(kind: &[u8], payload: &[u8]) -> Vec<u8> {
-        bx(kind, &[&[0, 0, 0, 0][..], payload].concat())
-    }
 
     fn ispe(w: u32, h: u32) -> Vec<u8> {
         full(b"ispe", &[w.to_be_bytes(), h.to_be_bytes()].concat())
