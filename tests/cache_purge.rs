@@ -1,8 +1,8 @@
 //! Purge by source (`DELETE /cache/sources` on the admin listener) end to end, with the
 //! slot cache on a real Garage node: the token, every variant of the source rendered
 //! anew while other sources stay hits, the index's sources surviving a restart, and a
-//! second instance on the same bucket and prefix learning the purge. Each test starts
-//! its own node and fails loudly when Garage is missing.
+//! second instance on the same bucket and prefix learning the purge. The tests share one
+//! node, each under a prefix of its own, and fail loudly when Garage is missing.
 
 mod common;
 
@@ -39,24 +39,6 @@ fn images() -> tempfile::TempDir {
 
 async fn start(dir: &Path, garage: &Garage, prefix: &str) -> Server {
     start_in(dir, with_garage(garage, prefix)).await
-}
-
-async fn renders(s: &Server) -> f64 {
-    let text = s.metrics_text().await;
-    text.lines()
-        .filter(|l| l.starts_with("vignette_renders_total{"))
-        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
-        .sum()
-}
-
-/// Waits until `n` cache writes landed.
-async fn writes_landed(s: &Server, n: f64) {
-    eventually(20, "cache writes", || async {
-        s.metric("vignette_cache_writes_total{outcome=\"ok\"}")
-            .await
-            >= n
-    })
-    .await;
 }
 
 /// GETs `path` on the public listener: status, `X-Cache`, body.
@@ -106,14 +88,14 @@ async fn fill(s: &Server) {
     for path in JPG.iter().chain([&PNG]) {
         assert_eq!(get(s, path).await.0, 200, "{path}");
     }
-    writes_landed(s, 4.0).await;
+    s.writes_landed(4.0).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_admin_api_is_off_without_a_token_and_refuses_a_wrong_one() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
-    let with = with_garage(&garage, "t/");
+    let with = with_garage(garage, "t/");
     let off = start_in(dir.path(), |s| {
         with(s);
         s.admin_token = None;
@@ -123,7 +105,7 @@ async fn the_admin_api_is_off_without_a_token_and_refuses_a_wrong_one() {
     assert_eq!(status, 404, "no token configured: the endpoint is off");
     off.stop().await;
 
-    let s = start(dir.path(), &garage, "t/").await;
+    let s = start(dir.path(), garage, "t/").await;
     fill(&s).await;
     for token in [None, Some("wrong-token-wrong-token"), Some("")] {
         let (status, headers, body) = purge(&s, "grid.jpg", token).await;
@@ -165,11 +147,11 @@ async fn the_admin_api_is_off_without_a_token_and_refuses_a_wrong_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_purge_renders_every_variant_of_the_source_anew_and_spares_the_others() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
-    let s = start(dir.path(), &garage, "p/").await;
+    let s = start(dir.path(), garage, "p/").await;
     fill(&s).await;
-    assert_eq!(renders(&s).await, 4.0);
+    assert_eq!(s.renders().await, 4.0);
     let intermediates = s.state.intermediate_stats().entries;
     assert!(intermediates >= 1, "grid.jpg was kept decoded");
 
@@ -196,9 +178,9 @@ async fn a_purge_renders_every_variant_of_the_source_anew_and_spares_the_others(
     for (i, path) in JPG.iter().enumerate() {
         let (status, cache, _) = get(&s, path).await;
         assert_eq!((status, cache.as_str()), (200, "miss"), "{path}");
-        assert_eq!(renders(&s).await, 5.0 + i as f64, "{path} rendered anew");
+        assert_eq!(s.renders().await, 5.0 + i as f64, "{path} rendered anew");
     }
-    writes_landed(&s, 7.0).await;
+    s.writes_landed(7.0).await;
     for path in JPG {
         assert_eq!(get(&s, path).await.1, "hit", "{path} cached again");
     }
@@ -218,13 +200,13 @@ async fn a_purge_renders_every_variant_of_the_source_anew_and_spares_the_others(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_index_keeps_its_sources_across_a_restart() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
-    let s = start(dir.path(), &garage, "r/").await;
+    let s = start(dir.path(), garage, "r/").await;
     fill(&s).await;
     s.stop().await; // flushes the index
 
-    let s = start(dir.path(), &garage, "r/").await;
+    let s = start(dir.path(), garage, "r/").await;
     assert_eq!(s.metric("vignette_cache_slots_used").await, 4.0);
     let (status, _, report) = purge(&s, "grid.jpg", Some(TOKEN)).await;
     assert_eq!(status, 200);
@@ -235,7 +217,7 @@ async fn the_index_keeps_its_sources_across_a_restart() {
     s.stop().await;
 
     // Nor does a restart after the purge bring the purged variants back.
-    let s = start(dir.path(), &garage, "r/").await;
+    let s = start(dir.path(), garage, "r/").await;
     assert_eq!(s.metric("vignette_cache_slots_used").await, 1.0);
     assert_eq!(get(&s, PNG).await.1, "hit");
     for path in JPG {
@@ -263,33 +245,33 @@ async fn objects(garage: &Garage, prefix: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_instance_on_the_same_prefix_learns_the_purge_on_its_next_sync() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
-    let a = start(dir.path(), &garage, "shared/").await;
+    let a = start(dir.path(), garage, "shared/").await;
     assert_eq!(get(&a, JPG[0]).await.0, 200);
-    writes_landed(&a, 1.0).await;
+    a.writes_landed(1.0).await;
     a.state.cache.flush().await.unwrap();
     // B starts from A's index, then caches variants of its own, in slots A does not
     // know of.
-    let b = start(dir.path(), &garage, "shared/").await;
+    let b = start(dir.path(), garage, "shared/").await;
     assert_eq!(get(&b, JPG[0]).await.1, "hit", "B reads A's variant");
     for path in [JPG[1], PNG] {
         assert_eq!(get(&b, path).await.1, "miss");
     }
-    writes_landed(&b, 2.0).await;
+    b.writes_landed(2.0).await;
 
     let (status, _, report) = purge(&a, "grid.jpg", Some(TOKEN)).await;
     assert_eq!(
         (status, report["slot_cache"]["entries"].as_u64()),
         (200, Some(1))
     );
-    let records = objects(&garage, "shared/purge-").await;
+    let records = objects(garage, "shared/purge-").await;
     assert_eq!(records.len(), 1, "{records:?}");
     // A's variant's object is gone: B misses it at once. Its own variant of the
     // purged source is in a slot A never knew: served until B syncs.
     assert_eq!(get(&b, JPG[0]).await.1, "miss");
     assert_eq!(get(&b, JPG[1]).await.1, "hit");
-    let b_renders = renders(&b).await;
+    let b_renders = b.renders().await;
     assert_eq!(b.state.sync_purges().await.unwrap(), 1);
     assert_eq!(
         b.metric("vignette_cache_purges_total{origin=\"peer\"}")
@@ -298,7 +280,7 @@ async fn a_second_instance_on_the_same_prefix_learns_the_purge_on_its_next_sync(
     );
     let (status, cache, _) = get(&b, JPG[1]).await;
     assert_eq!((status, cache.as_str()), (200, "miss"));
-    assert_eq!(renders(&b).await, b_renders + 1.0, "rendered anew");
+    assert_eq!(b.renders().await, b_renders + 1.0, "rendered anew");
     assert_eq!(get(&b, PNG).await.1, "hit", "other sources stay");
     assert_eq!(b.state.sync_purges().await.unwrap(), 0, "applied once");
     a.stop().await;
@@ -307,22 +289,22 @@ async fn a_second_instance_on_the_same_prefix_learns_the_purge_on_its_next_sync(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn peers_sync_within_their_flush_period_and_late_starters_apply_the_record() {
-    let garage = Garage::start();
+    let garage = Garage::shared();
     let dir = images();
-    let with = with_garage(&garage, "period/");
+    let with = with_garage(garage, "period/");
     let fast = |s: &mut Settings| {
         with(s);
         s.cache.settings.flush_interval = Duration::from_millis(200);
     };
     let a = start_in(dir.path(), fast).await;
     assert_eq!(get(&a, JPG[0]).await.1, "miss");
-    writes_landed(&a, 1.0).await;
+    a.writes_landed(1.0).await;
     a.state.cache.flush().await.unwrap();
     // B starts from A's index and caches a variant of each source in other slots.
     let b = start_in(dir.path(), fast).await;
     assert_eq!(get(&b, JPG[1]).await.1, "miss");
     assert_eq!(get(&b, PNG).await.1, "miss");
-    writes_landed(&b, 2.0).await;
+    b.writes_landed(2.0).await;
     // B's index, with its variant of grid.jpg, is what a new instance would load.
     b.state.cache.flush().await.unwrap();
 

@@ -34,24 +34,6 @@ fn images() -> tempfile::TempDir {
     dir
 }
 
-async fn renders(s: &Server) -> f64 {
-    let text = s.metrics_text().await;
-    text.lines()
-        .filter(|l| l.starts_with("vignette_renders_total{"))
-        .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
-        .sum()
-}
-
-/// Waits until `n` cache writes landed.
-async fn writes_landed(s: &Server, n: f64) {
-    eventually(20, "cache writes", || async {
-        s.metric("vignette_cache_writes_total{outcome=\"ok\"}")
-            .await
-            >= n
-    })
-    .await;
-}
-
 async fn get(s: &Server, tail: &str) -> (u16, String, Vec<u8>) {
     let (status, h, body) = s.iiif(tail).await;
     let cache = h
@@ -81,12 +63,12 @@ async fn miss_then_hit_renders_once_and_returns_identical_bytes() {
     let s = start_in(dir.path(), s3_cache(garage, "a/")).await;
     let (status, cache, first) = get(&s, "grid.jpg/full/300,/0/default.webp").await;
     assert_eq!((status, cache.as_str()), (200, "miss"));
-    assert_eq!(renders(&s).await, 1.0);
-    writes_landed(&s, 1.0).await;
+    assert_eq!(s.renders().await, 1.0);
+    s.writes_landed(1.0).await;
     let (status, cache, second) = get(&s, "grid.jpg/full/300,/0/default.webp").await;
     assert_eq!((status, cache.as_str()), (200, "hit"));
     assert_eq!(first, second, "identical bytes");
-    assert_eq!(renders(&s).await, 1.0, "the hit rendered nothing");
+    assert_eq!(s.renders().await, 1.0, "the hit rendered nothing");
     assert_eq!(s.metric("vignette_cache_hits_total").await, 1.0);
     assert_eq!(s.metric("vignette_cache_slots_used").await, 1.0);
     assert!(
@@ -113,7 +95,7 @@ async fn graceful_restart_keeps_the_cache() {
         "first request after restart"
     );
     assert_eq!(before, after);
-    assert_eq!(renders(&s).await, 0.0);
+    assert_eq!(s.renders().await, 0.0);
     s.stop().await;
 }
 
@@ -123,7 +105,7 @@ async fn a_slot_overwritten_behind_our_back_is_never_served() {
     let dir = images();
     let s = start_in(dir.path(), s3_cache(garage, "c/")).await;
     let (_, _, good) = get(&s, "grid.jpg/full/100,/0/default.jpg").await;
-    writes_landed(&s, 1.0).await;
+    s.writes_landed(1.0).await;
     // Someone writes other bytes into the only slot object.
     let (client, _) = garage.client();
     let bucket = garage.var("VIGNETTE_CACHE_BUCKET");
@@ -153,7 +135,7 @@ async fn a_slot_overwritten_behind_our_back_is_never_served() {
     );
     assert_eq!(body, good);
     assert_eq!(s.metric("vignette_cache_etag_mismatches_total").await, 1.0);
-    assert_eq!(renders(&s).await, 2.0);
+    assert_eq!(s.renders().await, 2.0);
     s.stop().await;
 }
 
@@ -170,7 +152,7 @@ async fn more_variants_than_slots_never_exceed_the_slots() {
     for (i, w) in (10..=90).step_by(10).enumerate() {
         let (status, _, _) = get(&s, &format!("grid.png/full/{w},/0/default.png")).await;
         assert_eq!(status, 200);
-        writes_landed(&s, (i + 1).min(3) as f64).await;
+        s.writes_landed((i + 1).min(3) as f64).await;
         assert!(s.metric("vignette_cache_slots_used").await <= 3.0);
         assert!(slot_objects(garage, "d/").await <= 3);
     }
@@ -213,7 +195,7 @@ async fn fifty_identical_requests_render_once() {
         bodies.push(body);
     }
     assert!(bodies.windows(2).all(|w| w[0] == w[1]), "identical bytes");
-    assert_eq!(renders(&s).await, 1.0, "exactly one render");
+    assert_eq!(s.renders().await, 1.0, "exactly one render");
     assert_eq!(s.metric("vignette_coalesced_total").await, 49.0);
     s.stop().await;
 }
@@ -293,7 +275,7 @@ async fn garage_down_keeps_rendering_and_caching_resumes_when_it_is_back() {
     let s = start_in(dir.path(), s3_cache(&garage, "g/")).await;
     let (status, _, _) = get(&s, "grid.jpg/full/120,/0/default.jpg").await;
     assert_eq!(status, 200);
-    writes_landed(&s, 1.0).await;
+    s.writes_landed(1.0).await;
     garage.stop();
     // Hits fail over to renders, misses render; nothing hangs (the client's own timeout
     // would fail the test), nothing is a 5xx.

@@ -134,6 +134,25 @@ impl Server {
         metric_in(&self.metrics_text().await, sample)
     }
 
+    /// Renders so far, every format.
+    pub async fn renders(&self) -> f64 {
+        let text = self.metrics_text().await;
+        text.lines()
+            .filter(|l| l.starts_with("vignette_renders_total{"))
+            .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+            .sum()
+    }
+
+    /// Waits until `n` slot-cache writes have landed.
+    pub async fn writes_landed(&self, n: f64) {
+        eventually(20, "cache writes", || async {
+            self.metric("vignette_cache_writes_total{outcome=\"ok\"}")
+                .await
+                >= n
+        })
+        .await;
+    }
+
     /// Stops the server and waits for the drain to end.
     pub async fn stop(mut self) {
         if let Some(tx) = self.stop.take() {
