@@ -17,6 +17,19 @@ fn chunk(out: &mut Vec<u8>, fourcc: &[u8; 4], data: &[u8]) {
     }
 }
 
+/// A RIFF/WebP file made of `parts`, in order: what the encoders' output is rewritten into,
+/// and the first frame of an animation is cut out as.
+pub(crate) fn riff(parts: &[(&[u8; 4], &[u8])]) -> Vec<u8> {
+    let mut body = b"WEBP".to_vec();
+    for (fourcc, data) in parts {
+        chunk(&mut body, fourcc, data);
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend(body);
+    out
+}
+
 /// The chunks of a WebP file: (fourcc, data), or `None` if it is not one.
 fn chunks(file: &[u8]) -> Option<Vec<([u8; 4], &[u8])>> {
     if file.get(0..4)? != b"RIFF" || file.get(8..12)? != b"WEBP" {
@@ -61,24 +74,18 @@ pub(crate) fn with_metadata(encoded: Vec<u8>, kept: &Kept, width: u32, height: u
     if kept.exif.is_some() {
         flags |= EXIF;
     }
-    let mut body = b"WEBP".to_vec();
     let mut vp8x = vec![flags, 0, 0, 0];
     vp8x.extend_from_slice(&(width.saturating_sub(1)).to_le_bytes()[..3]);
     vp8x.extend_from_slice(&(height.saturating_sub(1)).to_le_bytes()[..3]);
-    chunk(&mut body, b"VP8X", &vp8x);
+    let mut out: Vec<(&[u8; 4], &[u8])> = vec![(b"VP8X", &vp8x)];
     if let Some(icc) = &kept.icc {
-        chunk(&mut body, b"ICCP", icc);
+        out.push((b"ICCP", icc));
     }
-    for (fourcc, data) in image {
-        chunk(&mut body, fourcc, data);
-    }
+    out.extend(image.iter().map(|(fourcc, data)| (*fourcc, **data)));
     if let Some(tiff) = &kept.exif {
-        chunk(&mut body, b"EXIF", tiff);
+        out.push((b"EXIF", tiff));
     }
-    let mut out = b"RIFF".to_vec();
-    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-    out.extend(body);
-    out
+    riff(&out)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use crate::render::header::Header;
 use crate::render::header::webp::chunks;
 use crate::render::libwebp;
 use crate::render::raster::{Layout, Raster};
+use crate::render::webp_container::riff;
 
 use crate::render::header::webp::ANIMATION;
 /// VP8X flag: the file has alpha.
@@ -91,28 +92,23 @@ fn still_from_frame(frame: &[u8], w: u32, h: u32) -> Result<Vec<u8>, RenderError
         }
     }
     let bitstream = bitstream.ok_or_else(|| corrupt("frame has no bitstream"))?;
-    let mut body = b"WEBP".to_vec();
-    let mut push = |fourcc: &[u8], payload: &[u8]| {
-        body.extend_from_slice(fourcc);
-        body.extend_from_slice(&(payload.len() as u32).to_le_bytes());
-        body.extend_from_slice(payload);
-        if payload.len() % 2 == 1 {
-            body.push(0);
+    // Lossy with a separate alpha plane needs the extended (VP8X) layout.
+    let extended = match (alph, &bitstream.fourcc) {
+        (Some(a), b"VP8 ") => {
+            let mut vp8x = vec![ALPHA, 0, 0, 0];
+            vp8x.extend_from_slice(&(w - 1).to_le_bytes()[..3]);
+            vp8x.extend_from_slice(&(h - 1).to_le_bytes()[..3]);
+            Some((vp8x, a.payload))
         }
+        _ => None,
     };
-    if let (Some(a), b"VP8 ") = (alph, &bitstream.fourcc) {
-        // Lossy with a separate alpha plane needs the extended (VP8X) layout.
-        let mut x = vec![ALPHA, 0, 0, 0];
-        x.extend_from_slice(&(w - 1).to_le_bytes()[..3]);
-        x.extend_from_slice(&(h - 1).to_le_bytes()[..3]);
-        push(b"VP8X", &x);
-        push(b"ALPH", a.payload);
+    let mut parts: Vec<(&[u8; 4], &[u8])> = Vec::new();
+    if let Some((vp8x, alpha)) = &extended {
+        parts.push((b"VP8X", vp8x));
+        parts.push((b"ALPH", alpha));
     }
-    push(&bitstream.fourcc, bitstream.payload);
-    let mut out = b"RIFF".to_vec();
-    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-    out.extend_from_slice(&body);
-    Ok(out)
+    parts.push((&bitstream.fourcc, bitstream.payload));
+    Ok(riff(&parts))
 }
 
 #[cfg(test)]
@@ -183,22 +179,12 @@ mod tests {
         }
         anmf.push(0);
         anmf.extend_from_slice(bitstream);
-        let mut body = b"WEBP".to_vec();
-        let mut push = |fourcc: &[u8], p: &[u8]| {
-            body.extend_from_slice(fourcc);
-            body.extend_from_slice(&(p.len() as u32).to_le_bytes());
-            body.extend_from_slice(p);
-            if p.len() % 2 == 1 {
-                body.push(0);
-            }
-        };
-        push(b"VP8X", &[ANIMATION | ALPHA, 0, 0, 0, 3, 0, 0, 3, 0, 0]);
-        push(b"ANIM", &[0, 0, 0, 0, 0, 0]);
-        push(b"ANMF", &anmf);
-        push(b"ANMF", &[0; 8]); // a broken second frame is never read
-        let mut file = b"RIFF".to_vec();
-        file.extend_from_slice(&(body.len() as u32).to_le_bytes());
-        file.extend_from_slice(&body);
+        let file = riff(&[
+            (b"VP8X", &[ANIMATION | ALPHA, 0, 0, 0, 3, 0, 0, 3, 0, 0]),
+            (b"ANIM", &[0, 0, 0, 0, 0, 0]),
+            (b"ANMF", &anmf),
+            (b"ANMF", &[0; 8]), // a broken second frame is never read
+        ]);
 
         let d = decode(&file, &header_of(&file), 4).unwrap();
         assert_eq!((d.raster.width(), d.raster.height()), (4, 4));

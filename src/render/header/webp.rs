@@ -113,23 +113,12 @@ mod tests {
 
     #[test]
     fn animation_frames_and_loops_from_the_chunks() {
-        let mut body = b"WEBP".to_vec();
-        let mut push = |fourcc: &[u8], p: &[u8]| {
-            body.extend_from_slice(fourcc);
-            body.extend_from_slice(&(p.len() as u32).to_le_bytes());
-            body.extend_from_slice(p);
-            if p.len() % 2 == 1 {
-                body.push(0);
-            }
-        };
-        push(b"VP8X", &[ANIMATION, 0, 0, 0, 3, 0, 0, 3, 0, 0]);
-        push(b"ANIM", &[0, 0, 0, 0, 5, 0]);
-        for _ in 0..7 {
-            push(b"ANMF", &[0; 17]);
-        }
-        let mut file = b"RIFF".to_vec();
-        file.extend_from_slice(&(body.len() as u32).to_le_bytes());
-        file.extend_from_slice(&body);
+        let mut parts: Vec<(&[u8; 4], &[u8])> = vec![
+            (b"VP8X", &[ANIMATION, 0, 0, 0, 3, 0, 0, 3, 0, 0]),
+            (b"ANIM", &[0, 0, 0, 0, 5, 0]),
+        ];
+        parts.extend([(b"ANMF", &[0u8; 17][..]); 7]);
+        let file = crate::render::webp_container::riff(&parts);
         let h = read(&file).unwrap();
         assert_eq!((h.width, h.height, h.frames, h.plays), (4, 4, 7, 5));
         // A prefix: a lower bound.
