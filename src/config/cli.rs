@@ -349,7 +349,7 @@ pub struct Cli {
     pub http_source_max_redirects: String,
 
     /// Memory for recent originals from HTTP origins (0 turns it off).
-    #[arg(long, env = "VIGNETTE_SOURCE_CACHE_BYTES", default_value = "64MiB")]
+    #[arg(long, env = "VIGNETTE_SOURCE_CACHE_BYTES", default_value = "32MiB")]
     pub source_cache_bytes: String,
 
     /// Memory for source bytes being downloaded at once; more downloads wait.

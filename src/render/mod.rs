@@ -48,6 +48,7 @@ mod sniff;
 pub mod stages;
 mod transform;
 mod webp_container;
+mod yuv;
 
 use crate::variant::{Format, PlanLimits, Variant, VariantError};
 use axum::http::StatusCode;

@@ -1,7 +1,8 @@
 //! Decoders: source bytes → a [`Raster`] in stored orientation, plus the colour metadata the
-//! colour stage needs. JPEG (DCT scaling) and still WebP (libwebp's rescaler) shrink on
-//! load; the other formats (JPEG XL and HEIF included: neither jxl-oxide nor libheif
-//! offers a reduced decode) decode at full size, which the header-based pixel limit bounds. Every decoder works on the complete
+//! colour stage needs. JPEG (DCT scaling), still WebP (libwebp's rescaler) and AVIF
+//! (half-size colour conversion) shrink on load; the other formats (JPEG XL and HEIF
+//! included: neither jxl-oxide nor libheif offers a reduced decode) decode at full size,
+//! which the header-based pixel limit bounds. Every decoder works on the complete
 //! source and treats truncated or malformed data as [`RenderError::Corrupt`].
 
 mod avif;
@@ -45,7 +46,7 @@ pub(crate) fn decode(
         SourceFormat::Png => png::decode(bytes)?,
         SourceFormat::Gif => gif::decode(bytes, max_pixels)?,
         SourceFormat::Webp => webp::decode(bytes, header, shrink)?,
-        SourceFormat::Avif => avif::decode(bytes, header, max_pixels)?,
+        SourceFormat::Avif => avif::decode(bytes, header, shrink, max_pixels)?,
         SourceFormat::Jxl => jxl::decode(bytes, header, max_pixels)?,
         SourceFormat::Heif => heif::decode(bytes, header, max_pixels)?,
     };

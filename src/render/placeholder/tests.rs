@@ -39,7 +39,7 @@ pub(super) fn decode(format: Format, bytes: &[u8]) -> (u32, u32, Vec<u8>) {
             (img.width(), img.height(), img.to_vec())
         }
         Format::Avif => {
-            let d = crate::render::libavif::decode(bytes, 1 << 28, MAX_SIDE).unwrap();
+            let d = crate::render::libavif::decode(bytes, 1 << 28, MAX_SIDE, false).unwrap();
             assert!(!d.has_alpha);
             (d.width, d.height, d.pixels)
         }
