@@ -99,7 +99,7 @@ mod tests {
         assert_eq!(h.connect_timeout, Duration::from_secs(1));
         assert_eq!(h.max_redirects, 3);
         assert_eq!(h.max_bytes, 64 << 20);
-        assert_eq!(h.cache_bytes, 64 << 20);
+        assert_eq!(h.cache_bytes, 32 << 20);
         assert_eq!(h.fetch_budget_bytes, 256 << 20);
         assert_eq!(h.revalidate, Duration::from_secs(60));
     }
