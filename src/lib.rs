@@ -7,15 +7,15 @@
 //!   [`Settings`] or a [`ConfigError`] that names the setting. `Settings`' fields are
 //!   public so that a caller can read them (listeners, [`LogFormat`], [`HttpLimits`]) and
 //!   adjust them before the start.
-//! * [`init_telemetry`] installs the log subscriber; [`release_large_buffers`] tunes the
-//!   allocator, once, before any thread starts.
+//! * [`init_telemetry`] installs the log subscriber; [`release_large_buffers`] makes freed
+//!   large buffers go back to the system (call both once, early in `main`).
 //! * [`AppState::build`] builds the shared state (sources, cache, worker pool) with a
 //!   [`Metrics`] registry.
 //! * [`run`] serves the public and admin routers until a shutdown future (such as
 //!   [`shutdown_signal`]) resolves, then drains; [`app`] is the public router alone.
 //!
 //! The integration tests, benches, examples and the fuzz crate reach further in through
-//! [`testing`], which is hidden from the docs and not an API.
+//! `testing`, which is hidden from the docs and not an API.
 //!
 //! # Layout
 //! The modules follow the request path:
@@ -68,10 +68,11 @@ pub use http::HttpLimits;
 pub use metrics::Metrics;
 pub use render::release_large_buffers;
 pub use state::AppState;
+pub use telemetry::init as init_telemetry;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-pub use telemetry::init as init_telemetry;
 use tokio::net::TcpListener;
 
 /// The public application: every image route, with its middleware.
