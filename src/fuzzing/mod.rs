@@ -4,9 +4,9 @@
 //! replays the committed corpus and crash fixtures through them as ordinary tests, so
 //! that CI runs every target without a nightly toolchain.
 //!
-//! This module is the only door the fuzz crate uses into vignette (it is `#[doc(hidden)]`,
-//! not an API): the parsers stay private to their modules, and only these entry points
-//! have to remain public.
+//! These checks, re-exported as `vignette::testing::fuzzing` (hidden, not an API), are the
+//! only door the fuzz crate uses into vignette: the parsers stay private to their modules,
+//! and only these entry points have to remain public.
 
 mod images;
 mod urls;
