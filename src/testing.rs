@@ -16,9 +16,7 @@ pub mod dialect {
 
 /// The fuzz targets' checks (`src/fuzzing/`).
 pub mod fuzzing {
-    pub use crate::fuzzing::{
-        Reader, TARGETS, Target, exif, header, iiif_url, imgproxy_url, jpeg_dc,
-    };
+    pub use crate::fuzzing::{Reader, TARGETS, exif, header, iiif_url, imgproxy_url, jpeg_dc};
 }
 
 /// The worker pool and its clocks.

@@ -15,7 +15,7 @@ pub use images::{Reader, exif, header, jpeg_dc};
 pub use urls::{iiif_url, imgproxy_url};
 
 /// A fuzz target: its name (the binary in `fuzz/`, the folder of its corpus) and its check.
-pub type Target = (&'static str, fn(&[u8]));
+pub(crate) type Target = (&'static str, fn(&[u8]));
 
 /// Every target, in the order `scripts/fuzz` runs them.
 pub const TARGETS: &[Target] = &[
