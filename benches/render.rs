@@ -10,10 +10,10 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
-use vignette::dialect::iiif::parse_params;
-use vignette::render::stages::{self, StageImage};
-use vignette::render::{Deadline, EncodeSettings, Limits, render};
-use vignette::variant::{Format, PlanLimits};
+use vignette::testing::dialect::parse_params;
+use vignette::testing::render::stages::{self, StageImage};
+use vignette::testing::render::{Deadline, EncodeSettings, Limits, render};
+use vignette::testing::variant::{Format, PlanLimits};
 
 /// RGB pixels with detail at every scale: rings, ramps and a fine checker.
 fn picture(w: usize, h: usize) -> Vec<u8> {

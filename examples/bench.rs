@@ -15,13 +15,13 @@
 //! Encoder settings come from the same `VIGNETTE_*` variables as the server's.
 
 use std::time::Instant;
-use vignette::dialect::iiif::parse_params;
-use vignette::render::stages;
-use vignette::render::{
+use vignette::testing::dialect::parse_params;
+use vignette::testing::render::stages;
+use vignette::testing::render::{
     Deadline, EncodeSettings, IntermediateCache, Limits, SourceKey, render, render_cached,
     render_keeping,
 };
-use vignette::variant::{PlanLimits, Variant};
+use vignette::testing::variant::{PlanLimits, Variant};
 
 const LIMITS: Limits = Limits {
     max_source_bytes: 100 << 20,
@@ -39,7 +39,7 @@ const LIMITS: Limits = Limits {
 /// same validation (a bad value stops the bench with the server's message).
 fn settings() -> EncodeSettings {
     use clap::Parser;
-    match vignette::config::Cli::parse_from(["bench"]).validate() {
+    match vignette::Cli::parse_from(["bench"]).validate() {
         Ok(s) => s.encode,
         Err(e) => panic!("{e}"),
     }
@@ -193,14 +193,14 @@ fn main() {
         }
         "read" => {
             // As the service runs: large buffers mapped afresh (render::malloc).
-            vignette::render::release_large_buffers();
+            vignette::release_large_buffers();
             let path = std::path::Path::new(arg(1));
             let dir = path.parent().expect("a file in a directory");
             let name = path
                 .file_name()
                 .and_then(|n| n.to_str())
                 .expect("a file name");
-            let local = vignette::source::LocalSource::new(dir).expect("directory");
+            let local = vignette::testing::source::LocalSource::new(dir).expect("directory");
             let rt = tokio::runtime::Builder::new_current_thread()
                 .build()
                 .expect("runtime");

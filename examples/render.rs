@@ -6,9 +6,9 @@
 //! ```
 
 use std::time::Instant;
-use vignette::dialect::iiif::parse_params;
-use vignette::render::{Deadline, EncodeSettings, Limits, render};
-use vignette::variant::PlanLimits;
+use vignette::testing::dialect::parse_params;
+use vignette::testing::render::{Deadline, EncodeSettings, Limits, render};
+use vignette::testing::variant::PlanLimits;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -1,5 +1,22 @@
 //! vignette: an on-the-fly image CDN that fails fast under overload.
 //!
+//! # Public API
+//! What the `vignette` binary (`src/main.rs`) needs to run the server, and nothing more;
+//! every module is `pub(crate)` (`cache` and `state` are still `pub`: they follow).
+//! * [`Cli`] parses the flags and `VIGNETTE_*` variables; [`Cli::validate`] turns them into
+//!   [`Settings`] or a [`ConfigError`] that names the setting. `Settings`' fields are
+//!   public so that a caller can read them (listeners, [`LogFormat`], [`HttpLimits`]) and
+//!   adjust them before the start.
+//! * [`init_telemetry`] installs the log subscriber; [`release_large_buffers`] makes freed
+//!   large buffers go back to the system (call both once, early in `main`).
+//! * [`AppState::build`] builds the shared state (sources, cache, worker pool) with a
+//!   [`Metrics`] registry.
+//! * [`run`] serves the public and admin routers until a shutdown future (such as
+//!   [`shutdown_signal`]) resolves, then drains; [`app`] is the public router alone.
+//!
+//! The integration tests, benches, examples and the fuzz crate reach further in through
+//! `testing`, which is hidden from the docs and not an API.
+//!
 //! # Layout
 //! The modules follow the request path:
 //! * `config`: flags and `VIGNETTE_*` variables, validated once into `Settings`.
@@ -23,29 +40,36 @@
 //! * `source`: where source bytes come from (a local directory, S3 buckets).
 //! * `s3`: the S3 client (Garage), credentials and S3 metrics shared by both.
 //! * `error`: the one place that maps errors to HTTP statuses.
-//! * `fuzzing`: the checks of the fuzz targets (`fuzz/`), the fuzz crate's only way in.
+//! * `fuzzing`: the checks of the fuzz targets (`fuzz/`), reached through `testing`.
+//! * `testing`: re-exports for the tests, benches, examples and fuzz targets.
 
 pub(crate) mod admission;
 pub mod cache;
-pub mod config;
-pub mod dialect;
+pub(crate) mod config;
+pub(crate) mod dialect;
 pub(crate) mod error;
 pub(crate) mod flight;
-#[doc(hidden)]
-pub mod fuzzing;
+pub(crate) mod fuzzing;
 pub(crate) mod http;
 pub(crate) mod lqip;
-pub mod metrics;
-pub mod pool;
-pub mod render;
-pub mod s3;
-pub mod source;
+pub(crate) mod metrics;
+pub(crate) mod pool;
+pub(crate) mod render;
+pub(crate) mod s3;
+pub(crate) mod source;
 pub mod state;
-pub mod telemetry;
-pub mod variant;
+pub(crate) mod telemetry;
+#[doc(hidden)]
+pub mod testing;
+pub(crate) mod variant;
 
+pub use config::{Cli, ConfigError, LogFormat, Settings};
 pub use http::HttpLimits;
-use state::AppState;
+pub use metrics::Metrics;
+pub use render::release_large_buffers;
+pub use state::AppState;
+pub use telemetry::init as init_telemetry;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;

@@ -2,12 +2,12 @@
 
 use clap::Parser;
 use std::process::ExitCode;
-use vignette::config::Cli;
-use vignette::metrics::Metrics;
-use vignette::state::AppState;
+use vignette::AppState;
+use vignette::Cli;
+use vignette::Metrics;
 
 fn main() -> ExitCode {
-    vignette::render::release_large_buffers();
+    vignette::release_large_buffers();
     let settings = match Cli::parse().validate() {
         Ok(s) => s,
         Err(e) => {
@@ -15,7 +15,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    vignette::telemetry::init(settings.log_format);
+    vignette::init_telemetry(settings.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -35,7 +35,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(settings: vignette::config::Settings) -> std::io::Result<()> {
+async fn serve(settings: vignette::Settings) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| {

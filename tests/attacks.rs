@@ -10,9 +10,9 @@ mod build;
 
 use build::{deflate_bomb, jpeg_with_segments, png_with_chunks, progressive_bomb, segment};
 use std::sync::Mutex;
-use vignette::dialect::imgproxy::{Config, parse};
-use vignette::render::{Deadline, EncodeSettings, Limits, RenderError, Rendered, render};
-use vignette::variant::{PlanLimits, Variant};
+use vignette::testing::dialect::{Config, parse};
+use vignette::testing::render::{Deadline, EncodeSettings, Limits, RenderError, Rendered, render};
+use vignette::testing::variant::{PlanLimits, Variant};
 
 /// The defaults of `vignette --help`.
 const LIMITS: Limits = Limits {

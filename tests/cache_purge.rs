@@ -11,7 +11,8 @@ use common::{Server, eventually, fixtures, start_in};
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
-use vignette::config::{AdminToken, CacheStoreChoice, Settings};
+use vignette::Settings;
+use vignette::testing::config::{AdminToken, CacheStoreChoice};
 
 const TOKEN: &str = "test-admin-token-0123456789";
 

@@ -10,8 +10,9 @@ use common::garage::Garage;
 use common::{Server, eventually, fixtures, start_in};
 use std::path::Path;
 use std::time::Duration;
-use vignette::config::{CacheStoreChoice, Settings, SourceChoice};
-use vignette::source::s3::{Buckets, S3SourceSettings};
+use vignette::Settings;
+use vignette::testing::config::{CacheStoreChoice, SourceChoice};
+use vignette::testing::source::{Buckets, S3SourceSettings};
 
 /// Points `s` at `garage`: the slot cache in its cache bucket under `prefix`.
 fn s3_cache(garage: &Garage, prefix: &str) -> impl FnOnce(&mut Settings) + use<> {

@@ -60,7 +60,7 @@ fn variables(body: &Body) -> BTreeSet<String> {
 
 #[test]
 fn every_vignette_variable_of_the_job_is_a_real_setting() {
-    let known: BTreeSet<String> = vignette::config::Cli::command()
+    let known: BTreeSet<String> = vignette::Cli::command()
         .get_arguments()
         .filter_map(|a| a.get_env())
         .map(|e| e.to_string_lossy().into_owned())

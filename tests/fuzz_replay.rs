@@ -1,4 +1,4 @@
-//! Every fuzz target's check (`vignette::fuzzing`) run over the committed inputs as an
+//! Every fuzz target's check (`vignette::testing::fuzzing`) run over the committed inputs as an
 //! ordinary test: the seeds of `fuzz/seeds/<target>/` and the inputs that once made a
 //! target fail, kept in `tests/fixtures/fuzz/<target>/`. This is the fuzzing CI runs on
 //! every change, with the stable toolchain and no extra build; the long coverage-guided
@@ -9,8 +9,8 @@
 //! encoders and two committed fixtures, so that they can be rebuilt and reviewed.
 
 use std::path::{Path, PathBuf};
-use vignette::dialect::imgproxy::Signing;
-use vignette::fuzzing::TARGETS;
+use vignette::testing::dialect::Signing;
+use vignette::testing::fuzzing::TARGETS;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

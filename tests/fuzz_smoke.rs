@@ -1,4 +1,4 @@
-//! The short fuzzing run of CI: every fuzz target's check (`vignette::fuzzing`) over
+//! The short fuzzing run of CI: every fuzz target's check (`vignette::testing::fuzzing`) over
 //! thousands of mutants of its committed seeds — bit flips, bytes set to boundary values,
 //! insertions, deletions, duplicated ranges, truncations and splices of two seeds, stacked
 //! one to four deep. Not coverage-guided (that needs a second, instrumented build of every
@@ -10,7 +10,7 @@
 //! `VIGNETTE_FUZZ_SMOKE_MUTANTS` sets the mutants per target (default 100 000).
 
 use std::path::{Path, PathBuf};
-use vignette::fuzzing::TARGETS;
+use vignette::testing::fuzzing::TARGETS;
 
 /// xorshift64*: small, deterministic, good enough to pick mutations.
 struct Rng(u64);

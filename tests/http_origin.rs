@@ -11,7 +11,7 @@ use common::fixtures::{self, decode};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use vignette::source::http::AllowedSources;
+use vignette::testing::source::AllowedSources;
 
 #[derive(Clone, Default)]
 struct Origin {

@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use url::Url;
-use vignette::source::SourceError;
-use vignette::source::http::{AllowedSources, Fetched, HttpSource, HttpSourceSettings};
+use vignette::testing::source::SourceError;
+use vignette::testing::source::{AllowedSources, Fetched, HttpSource, HttpSourceSettings};
 
 /// Size of the endless-looking bodies: far above the 1 MiB limit of the tests.
 const HUGE: u64 = 128 << 20;

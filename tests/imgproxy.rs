@@ -9,7 +9,7 @@ use common::fixtures::{self, GRID_H, GRID_W, decode, grid_colour, magic};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use vignette::dialect::imgproxy::{Presets, Signing};
+use vignette::testing::dialect::{Presets, Signing};
 
 const KEY: &str = "943b421c9eb07c830af81030552c86009268de4e532ba2ee2eab8247c6da0881";
 const SALT: &str = "520f986b998545b4785e0defbc4f3c1203f22de2374a3d53cb7a7fe9fea309c5";

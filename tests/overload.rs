@@ -9,7 +9,7 @@ use common::gate::{occupy_worker, occupy_worker_as, queue_gate};
 use common::{eventually, start_with, start_with_clock};
 use std::sync::Arc;
 use std::time::Duration;
-use vignette::pool::ManualClock;
+use vignette::testing::pool::ManualClock;
 
 /// Asserts a fast-failure answer: 503, Retry-After, no-store, a short body.
 #[track_caller]

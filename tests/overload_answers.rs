@@ -8,7 +8,8 @@ mod common;
 use common::fixtures::{GRID_H, GRID_W, decode, magic};
 use common::gate::{Gate, occupy_worker, queue_gate};
 use common::{Server, eventually, start_with};
-use vignette::config::{OverloadAnswer, Settings};
+use vignette::Settings;
+use vignette::testing::config::OverloadAnswer;
 
 const CHROME_ACCEPT: &str = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
 

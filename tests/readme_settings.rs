@@ -4,7 +4,7 @@
 
 use clap::CommandFactory;
 use std::collections::BTreeMap;
-use vignette::config::Cli;
+use vignette::Cli;
 
 /// One row of the table: its variable cell and its default cell, backticks kept.
 struct Row {

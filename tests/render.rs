@@ -24,11 +24,11 @@ mod metadata;
 mod orientation;
 
 use std::time::{Duration, Instant};
-use vignette::dialect::iiif::parse_params;
-use vignette::render::{
+use vignette::testing::dialect::parse_params;
+use vignette::testing::render::{
     Deadline, EncodeSettings, Limits, RenderError, Rendered, SourceFormat, probe, render,
 };
-use vignette::variant::{Format, PlanLimits};
+use vignette::testing::variant::{Format, PlanLimits};
 
 const LIMITS: Limits = Limits {
     max_source_bytes: 50 << 20,

@@ -1,8 +1,8 @@
 //! The AVIF header reader (ISOBMFF boxes down to ispe, irot, imir); the check itself is
-//! `vignette::fuzzing::header`.
+//! `vignette::testing::fuzzing::header`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vignette::fuzzing::{Reader, header};
+use vignette::testing::fuzzing::{Reader, header};
 
 fuzz_target!(|data: &[u8]| header(Reader::Avif, data));

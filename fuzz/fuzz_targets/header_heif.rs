@@ -1,8 +1,8 @@
 //! The HEIF header reader (ISOBMFF boxes down to a grid's ispe, irot, imir); the check itself is
-//! `vignette::fuzzing::header`.
+//! `vignette::testing::fuzzing::header`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vignette::fuzzing::{Reader, header};
+use vignette::testing::fuzzing::{Reader, header};
 
 fuzz_target!(|data: &[u8]| header(Reader::Heif, data));

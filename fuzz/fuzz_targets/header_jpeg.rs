@@ -1,8 +1,8 @@
 //! The JPEG header reader (SOFn, EXIF orientation, ICC chunks, Adobe marker); the check itself
-//! is `vignette::fuzzing::header`.
+//! is `vignette::testing::fuzzing::header`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vignette::fuzzing::{Reader, header};
+use vignette::testing::fuzzing::{Reader, header};
 
 fuzz_target!(|data: &[u8]| header(Reader::Jpeg, data));

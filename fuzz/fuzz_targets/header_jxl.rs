@@ -1,8 +1,8 @@
 //! The JPEG XL header reader (container boxes, jxlp parts, the codestream's SizeHeader and
-//! orientation); the check itself is `vignette::fuzzing::header`.
+//! orientation); the check itself is `vignette::testing::fuzzing::header`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vignette::fuzzing::{Reader, header};
+use vignette::testing::fuzzing::{Reader, header};
 
 fuzz_target!(|data: &[u8]| header(Reader::Jxl, data));

@@ -1,7 +1,7 @@
-//! The PNG header reader (IHDR); the check itself is `vignette::fuzzing::header`.
+//! The PNG header reader (IHDR); the check itself is `vignette::testing::fuzzing::header`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vignette::fuzzing::{Reader, header};
+use vignette::testing::fuzzing::{Reader, header};
 
 fuzz_target!(|data: &[u8]| header(Reader::Png, data));

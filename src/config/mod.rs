@@ -17,7 +17,8 @@ mod validate;
 pub use admin::AdminToken;
 use check::Check;
 pub use cli::Cli;
-pub use overload::{OverloadAnswer, OverloadSettings};
+pub use overload::OverloadAnswer;
+pub(crate) use overload::OverloadSettings;
 
 use crate::cache::CacheSettings;
 use crate::pool::QueueParams;
@@ -143,7 +144,7 @@ pub struct CacheChoice {
 /// Default worker count: one per core. The render threads run at a lower priority
 /// (`--worker-nice`, 10 by default), so the threads that answer refusals and hits still get
 /// a core at once; measured against `cores − 1` at nice 0 in `docs/overload.md`.
-pub fn default_workers() -> usize {
+pub(crate) fn default_workers() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)

@@ -18,7 +18,7 @@ const VARY: &str = "Sec-CH-DPR, DPR, Sec-CH-Width, Width";
 /// allows them, adding the matching `Vary` to `extra` (the headers every answer to the
 /// request carries, its `304` included). Unparseable or non-positive hints are ignored,
 /// as a browser's hints are advice, not part of the URL.
-pub fn apply(
+pub(crate) fn apply(
     mut request: ImageRequest,
     mut extra: HeaderMap,
     headers: &HeaderMap,

@@ -13,7 +13,7 @@ use std::fmt;
 /// How the extracted region is scaled. `upscale` is the IIIF `^` prefix: without it a
 /// size larger than the region is an error.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Size {
+pub(crate) enum Size {
     /// As large as the region, capped by the server limits (`max`, `^max`).
     Max { upscale: bool },
     /// Exact width, height from the aspect ratio (`w,`).
@@ -30,7 +30,7 @@ pub enum Size {
 
 /// The parameters of an image request, normalised (`360` is `0`, `90.0` is `90`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Params {
+pub(crate) struct Params {
     /// Region of the (auto-oriented) source.
     pub region: Region,
     /// Scaling of the region.
@@ -45,7 +45,7 @@ pub struct Params {
 
 impl Params {
     /// The dialect-free variant these parameters ask for.
-    pub fn to_variant(&self) -> Variant {
+    pub(crate) fn to_variant(&self) -> Variant {
         let mut v = Variant::new(OutputFormat::Is(self.format));
         v.region = self.region;
         let fit = |w: u32, h: u32, mode: ResizeMode, upscale: bool| Resize {
@@ -82,7 +82,7 @@ impl Params {
 
 /// What a path under `/iiif/3/` asks for.
 #[derive(Debug, Clone, PartialEq)]
-pub enum IiifRequest {
+pub(crate) enum IiifRequest {
     /// `{identifier}`: redirect to the info document.
     Base { identifier: String },
     /// `{identifier}/info.json`.
@@ -108,7 +108,7 @@ fn decode(segment: &str) -> Result<String, VariantError> {
 /// then everything before the last four segments, or before `info.json`), so that
 /// `photos/2024/a.jpg` works either way. The decoded identifier is returned as is; the
 /// source decides whether it names anything.
-pub fn parse_path(raw: &str) -> Result<IiifRequest, VariantError> {
+pub(crate) fn parse_path(raw: &str) -> Result<IiifRequest, VariantError> {
     let segments: Vec<&str> = raw.split('/').collect();
     let n = segments.len();
     let identifier = |segs: &[&str]| -> Result<String, VariantError> {
@@ -148,7 +148,7 @@ pub fn parse_params(tail: &str) -> Result<Variant, VariantError> {
 }
 
 /// Parses `{region}/{size}/{rotation}/{quality}.{format}`.
-pub fn parse_iiif_params(tail: &str) -> Result<Params, VariantError> {
+pub(crate) fn parse_iiif_params(tail: &str) -> Result<Params, VariantError> {
     let segments: Vec<&str> = tail.split('/').collect();
     if segments.len() != 4 {
         return Err(malformed(

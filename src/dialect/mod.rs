@@ -3,10 +3,10 @@
 //! format is left to negotiation, how the answer is delivered); nothing after them knows
 //! which dialect was used.
 
-pub mod hints;
-pub mod iiif;
-pub mod imgproxy;
-pub mod negotiate;
+pub(crate) mod hints;
+pub(crate) mod iiif;
+pub(crate) mod imgproxy;
+pub(crate) mod negotiate;
 
 use crate::variant::{SourceRef, Variant, VariantError};
 use axum::http::StatusCode;

@@ -28,7 +28,7 @@ fn accepts(accept: &str, media_type: &str) -> bool {
 }
 
 /// The format to answer in, for a request whose `Accept` header is `accept`.
-pub fn choose(accept: Option<&str>, order: &[Format]) -> OutputFormat {
+pub(crate) fn choose(accept: Option<&str>, order: &[Format]) -> OutputFormat {
     let accept = accept.unwrap_or_default();
     order
         .iter()
@@ -38,7 +38,7 @@ pub fn choose(accept: Option<&str>, order: &[Format]) -> OutputFormat {
 }
 
 /// What an animated source becomes when the format was negotiated as `chosen`.
-pub fn animation(chosen: OutputFormat, accept: Option<&str>, order: &[Format]) -> Animation {
+pub(crate) fn animation(chosen: OutputFormat, accept: Option<&str>, order: &[Format]) -> Animation {
     let animates = |f: Format| matches!(f, Format::Webp | Format::Gif | Format::Png);
     match chosen {
         OutputFormat::Is(f) if !animates(f) => {

@@ -4,9 +4,9 @@
 //! replays the committed corpus and crash fixtures through them as ordinary tests, so
 //! that CI runs every target without a nightly toolchain.
 //!
-//! This module is the only door the fuzz crate uses into vignette (it is `#[doc(hidden)]`,
-//! not an API): the parsers stay private to their modules, and only these entry points
-//! have to remain public.
+//! These checks, re-exported as `vignette::testing::fuzzing` (hidden, not an API), are the
+//! only door the fuzz crate uses into vignette: the parsers stay private to their modules,
+//! and only these entry points have to remain public.
 
 mod images;
 mod urls;
@@ -15,7 +15,7 @@ pub use images::{Reader, exif, header, jpeg_dc};
 pub use urls::{iiif_url, imgproxy_url};
 
 /// A fuzz target: its name (the binary in `fuzz/`, the folder of its corpus) and its check.
-pub type Target = (&'static str, fn(&[u8]));
+pub(crate) type Target = (&'static str, fn(&[u8]));
 
 /// Every target, in the order `scripts/fuzz` runs them.
 pub const TARGETS: &[Target] = &[

@@ -48,7 +48,7 @@ impl Default for CodelParams {
 
 /// Why admission refused a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// The failure mode (or the probation after it) is on.
     Codel,
     /// The queue already holds `max_wait` of work (or its hard capacity).
@@ -57,7 +57,7 @@ pub enum Refusal {
 
 /// The controller's state.
 #[derive(Debug, Clone)]
-pub struct Controller {
+pub(crate) struct Controller {
     params: CodelParams,
     shedding: bool,
     /// When the current above-target episode was first seen, if one is running.
@@ -68,7 +68,7 @@ pub struct Controller {
 
 impl Controller {
     /// A controller in normal mode.
-    pub fn new(params: CodelParams) -> Self {
+    pub(crate) fn new(params: CodelParams) -> Self {
         Controller {
             params,
             shedding: false,
@@ -78,7 +78,7 @@ impl Controller {
     }
 
     /// Whether the failure mode is on.
-    pub fn is_shedding(&self) -> bool {
+    pub(crate) fn is_shedding(&self) -> bool {
         self.shedding
     }
 
@@ -96,7 +96,7 @@ impl Controller {
     }
 
     /// Admission of a new miss whose wait is estimated at `est_wait`.
-    pub fn admit(&mut self, now: Instant, est_wait: Duration) -> Result<(), Refusal> {
+    pub(crate) fn admit(&mut self, now: Instant, est_wait: Duration) -> Result<(), Refusal> {
         if self.shedding {
             return Err(Refusal::Codel);
         }
@@ -114,7 +114,7 @@ impl Controller {
     /// every job that left since then was older, hence above the target too. Detects a
     /// standing queue without waiting for a dequeue, which matters when every worker is
     /// busy with a long render.
-    pub fn observe_head(&mut self, now: Instant, oldest: Duration) {
+    pub(crate) fn observe_head(&mut self, now: Instant, oldest: Duration) {
         if self.shedding || oldest < self.params.target {
             return;
         }
@@ -138,7 +138,7 @@ impl Controller {
     /// a long render, or for a hydration render that started just before it came, is no
     /// standing queue: without this, the lone client after an overload was refused, in
     /// probation, each time a hydration render made it wait.
-    pub fn on_dequeue(&mut self, now: Instant, sojourn: Duration, behind: usize) {
+    pub(crate) fn on_dequeue(&mut self, now: Instant, sojourn: Duration, behind: usize) {
         if sojourn < self.params.target || (behind == 0 && !self.shedding) {
             self.recover(now);
             return;
@@ -160,7 +160,7 @@ impl Controller {
     }
 
     /// A worker found the queue empty: nothing stands.
-    pub fn on_empty(&mut self, now: Instant) {
+    pub(crate) fn on_empty(&mut self, now: Instant) {
         self.recover(now);
     }
 }

@@ -2,9 +2,9 @@
 //! CoDel-style admission controller, plus the hydration queue of refused misses.
 //! Submitting never blocks: a job is queued or handed back at once with the reason.
 
-pub mod clock;
-pub mod codel;
-pub mod cost;
+pub(crate) mod clock;
+pub(crate) mod codel;
+pub(crate) mod cost;
 mod priority;
 mod queue;
 
@@ -18,9 +18,9 @@ use std::time::Duration;
 use std::time::Instant;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use codel::CodelParams;
-pub use cost::{Cost, CostClass};
-pub use queue::QueueParams;
+pub(crate) use codel::CodelParams;
+pub(crate) use cost::{Cost, CostClass};
+pub(crate) use queue::QueueParams;
 
 /// Why a job was refused or dropped; each answers `503`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use crate::variant::{Format, Variant};
 
 /// A render foreseen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Estimate {
+pub(crate) struct Estimate {
     /// Output width.
     pub width: u32,
     /// Output height.
@@ -27,7 +27,7 @@ pub struct Estimate {
 
 /// Foresees a render of `variant` on a source whose header reads as `probe`; `None` when
 /// that render would fail (its error is for the render to report).
-pub fn estimate(probe: &Probe, variant: &Variant, limits: &Limits) -> Option<Estimate> {
+pub(crate) fn estimate(probe: &Probe, variant: &Variant, limits: &Limits) -> Option<Estimate> {
     let orientation = Orientation::from_exif(probe.orientation as u32);
     let (width, height) = if orientation.swaps_axes() {
         (probe.height, probe.width)

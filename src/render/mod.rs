@@ -45,7 +45,7 @@ mod rotate;
 mod scale;
 mod sniff;
 #[doc(hidden)]
-pub mod stages;
+pub(crate) mod stages;
 mod transform;
 mod webp_container;
 mod yuv;
@@ -54,10 +54,11 @@ use crate::variant::{Format, PlanLimits, Variant, VariantError};
 use axum::http::StatusCode;
 use std::time::Instant;
 
-pub use estimate::{Estimate, estimate};
-pub use intermediate::{IntermediateCache, IntermediateStats, SourceKey};
+pub(crate) use estimate::{Estimate, estimate};
+pub(crate) use intermediate::IntermediateStats;
+pub use intermediate::{IntermediateCache, SourceKey};
 pub use malloc::release_large_buffers;
-pub use pipeline::Prepared;
+pub(crate) use pipeline::Prepared;
 
 /// Limits checked from the header, before any large allocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -298,7 +299,7 @@ pub fn render(
 /// (keeping the decode in `keep`'s cache, as [`render_keeping`] does, when given). The
 /// result no longer needs the source: dropping the bytes before [`finish`] lowers the
 /// render's peak memory by the size of the source.
-pub fn prepare(
+pub(crate) fn prepare(
     bytes: &[u8],
     variant: &Variant,
     limits: &Limits,
@@ -309,7 +310,7 @@ pub fn prepare(
 }
 
 /// The second half of [`render`]: resize, colour, orientation, quality and encoding.
-pub fn finish(
+pub(crate) fn finish(
     prepared: Prepared,
     encode: &EncodeSettings,
     deadline: &Deadline,

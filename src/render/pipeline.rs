@@ -167,7 +167,7 @@ pub(super) fn target(
 
 /// A source decoded for one request; see [`super::prepare`].
 #[derive(Debug)]
-pub struct Prepared(Stage);
+pub(crate) struct Prepared(Stage);
 
 #[derive(Debug)]
 enum Stage {

@@ -1,5 +1,5 @@
 //! The pipeline's stages one at a time, for the criterion benches (`benches/render.rs`):
-//! decode with shrink-on-load, box reduction, Lanczos3 resize, colour and encode. Not an
+//! decode with shrink-on-load, box reduction, Lanczos3 resize and encode. Not an
 //! API for anything else: requests go through [`super::render`].
 
 use super::decode;
@@ -7,14 +7,13 @@ use super::encode;
 use super::header;
 use super::raster::Raster;
 use super::resize::{self, CropBox};
-use super::{EncodeSettings, RenderError, SourceFormat, colour, sniff};
+use super::{EncodeSettings, RenderError, sniff};
 use crate::variant::Format;
 
 /// A raster between two stages.
 #[derive(Debug, Clone)]
 pub struct StageImage {
     raster: Raster,
-    icc: Option<Vec<u8>>,
 }
 
 impl StageImage {
@@ -42,10 +41,7 @@ pub fn decode(bytes: &[u8], shrink: u32) -> Result<StageImage, RenderError> {
     };
     let h = header::read(format, bytes).map_err(|_| RenderError::Corrupt("header".into()))?;
     let d = decode::decode(bytes, &h, shrink, u64::MAX)?;
-    Ok(StageImage {
-        raster: d.raster,
-        icc: d.icc,
-    })
+    Ok(StageImage { raster: d.raster })
 }
 
 /// A baseline JPEG at 1/8 scale through the DC-only decoder alone, without the
@@ -53,7 +49,6 @@ pub fn decode(bytes: &[u8], shrink: u32) -> Result<StageImage, RenderError> {
 pub fn decode_dc(bytes: &[u8]) -> Result<StageImage, &'static str> {
     Ok(StageImage {
         raster: decode::jpeg_dc(bytes, 50_000_000)?,
-        icc: None,
     })
 }
 
@@ -61,7 +56,6 @@ pub fn decode_dc(bytes: &[u8]) -> Result<StageImage, &'static str> {
 pub fn box_shrink(image: &StageImage, factor: u32) -> Result<StageImage, RenderError> {
     Ok(StageImage {
         raster: resize::box_shrink(&image.raster, factor)?,
-        icc: image.icc.clone(),
     })
 }
 
@@ -70,14 +64,7 @@ pub fn resize(image: &StageImage, width: u32, height: u32) -> Result<StageImage,
     let all = CropBox::all(&image.raster);
     Ok(StageImage {
         raster: resize::resize(&image.raster, all, width, height)?,
-        icc: image.icc.clone(),
     })
-}
-
-/// Converts to sRGB with the decode's embedded profile (if any).
-pub fn to_srgb(image: StageImage) -> StageImage {
-    let raster = colour::to_srgb(image.raster, image.icc.as_deref(), false);
-    StageImage { raster, icc: None }
 }
 
 /// Encodes to `format`.
@@ -87,12 +74,4 @@ pub fn encode(
     settings: &EncodeSettings,
 ) -> Result<Vec<u8>, RenderError> {
     encode::encode(image.raster, format, settings)
-}
-
-/// The sniffed source format of `bytes`, if known.
-pub fn sniff(bytes: &[u8]) -> Option<SourceFormat> {
-    match sniff::sniff(bytes) {
-        sniff::Sniffed::Known(f) => Some(f),
-        _ => None,
-    }
 }

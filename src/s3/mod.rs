@@ -9,16 +9,16 @@ mod error;
 mod metrics;
 
 pub(crate) use client::GetOptions;
-pub use client::{ObjectHead, S3Client};
-pub use credentials::{CredentialsError, S3Credentials};
-pub use error::S3Error;
+pub use client::S3Client;
+pub use credentials::S3Credentials;
+pub(crate) use error::S3Error;
 pub use metrics::S3Metrics;
 
 use std::num::NonZeroU32;
 use std::time::Duration;
 
 /// The default region: Garage's usual `s3_region`.
-pub const DEFAULT_REGION: &str = "garage";
+pub(crate) const DEFAULT_REGION: &str = "garage";
 
 /// How to reach the S3 service. Filled by the configuration layer.
 #[derive(Clone)]

@@ -2,16 +2,16 @@
 //! and to bytes, through the configured source; a reference another source would serve is
 //! forbidden. No reference may escape its source.
 
-pub mod http;
-pub mod local;
-pub mod s3;
+pub(crate) mod http;
+pub(crate) mod local;
+pub(crate) mod s3;
 mod versions;
 
 use crate::variant::{SourceId, SourceRef};
 use axum::http::StatusCode;
 use bytes::Bytes;
 
-pub use http::HttpSource;
+pub(crate) use http::HttpSource;
 pub use local::LocalSource;
 pub use s3::{Buckets, S3Source, S3SourceSettings};
 

@@ -8,7 +8,7 @@ use std::fmt;
 
 /// Bumped whenever a change to the renderer changes output bytes, so that old cached
 /// variants are never served for new code.
-pub const RENDER_VERSION: u32 = 2;
+pub(crate) const RENDER_VERSION: u32 = 2;
 
 /// A 256-bit variant key.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -4,20 +4,24 @@
 
 pub(crate) mod canonical;
 pub(crate) mod geometry;
-pub mod key;
+pub(crate) mod key;
 mod model;
 mod output;
-pub mod plan;
+pub(crate) mod plan;
 mod sizing;
 mod source_ref;
 
-pub use model::{
+pub use model::Variant;
+pub(crate) use model::{
     Extend, Filters, Gravity, GravityKind, Orient, Padding, Region, Resize, ResizeMode, Rgb,
-    Rotation, Trim, Upscale, Variant,
+    Rotation, Trim, Upscale,
 };
-pub use output::{Animation, Colour, Format, Metadata, OutputFormat};
-pub use plan::{Plan, PlanLimits, Rect};
-pub use source_ref::{SourceId, SourceRef};
+pub use output::Format;
+pub(crate) use output::{Animation, Colour, Metadata, OutputFormat};
+pub use plan::PlanLimits;
+pub(crate) use plan::Rect;
+pub use source_ref::SourceId;
+pub(crate) use source_ref::SourceRef;
 
 /// Errors of a URL dialect and of resolving a variant against an image.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
-use vignette::s3::{S3Client, S3Credentials, S3Metrics, S3Settings};
+use vignette::testing::s3::{S3Client, S3Credentials, S3Metrics, S3Settings};
 
 /// A running (or stopped) single-node Garage.
 #[derive(Debug)]

@@ -2,8 +2,8 @@
 //! of full queues and coalescing never depend on timing.
 
 use std::sync::mpsc;
-use vignette::pool::{Job, JobKind, Rejection, WorkerPool};
-use vignette::variant::key::VariantKey;
+use vignette::testing::pool::{Job, JobKind, Rejection, WorkerPool};
+use vignette::testing::variant::VariantKey;
 
 /// Holds one worker; dropping or releasing it frees the worker.
 pub struct Gate {

@@ -8,9 +8,9 @@ pub mod gate;
 
 use std::path::Path;
 use std::sync::Arc;
-use vignette::config::Settings;
-use vignette::metrics::Metrics;
-use vignette::state::AppState;
+use vignette::AppState;
+use vignette::Metrics;
+use vignette::Settings;
 
 /// A running server.
 pub struct Server {
@@ -35,13 +35,13 @@ pub async fn start_with(fill: impl FnOnce(&Path), tweak: impl FnOnce(&mut Settin
 
 /// Starts a server on an existing images directory (e.g. to restart on the same files).
 pub async fn start_in(dir: &Path, tweak: impl FnOnce(&mut Settings)) -> Server {
-    start_full(dir, tweak, Arc::new(vignette::pool::SystemClock)).await
+    start_full(dir, tweak, Arc::new(vignette::testing::pool::SystemClock)).await
 }
 
 /// Starts a server on the standard fixtures whose queue runs on `clock`.
 pub async fn start_with_clock(
     tweak: impl FnOnce(&mut Settings),
-    clock: Arc<dyn vignette::pool::Clock>,
+    clock: Arc<dyn vignette::testing::pool::Clock>,
 ) -> Server {
     let dir = tempfile::tempdir().expect("temp dir");
     fixtures::write_all(dir.path());
@@ -53,7 +53,7 @@ pub async fn start_with_clock(
 async fn start_full(
     dir: &Path,
     tweak: impl FnOnce(&mut Settings),
-    clock: Arc<dyn vignette::pool::Clock>,
+    clock: Arc<dyn vignette::testing::pool::Clock>,
 ) -> Server {
     let mut settings = Settings::for_dir(dir);
     tweak(&mut settings);

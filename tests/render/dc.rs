@@ -6,7 +6,7 @@
 
 use super::*;
 use turbojpeg::{Colorspace, Compressor, Image, PixelFormat, Subsamp};
-use vignette::render::stages;
+use vignette::testing::render::stages;
 
 /// A deterministic pseudo-random generator (xorshift), for textures and corruptions.
 struct Rng(u64);

@@ -87,11 +87,11 @@ fn iiif_arbitrary_rotation_fills_the_bounding_box() {
     );
     let out = ok(&src, "full/100,50/30/default.webp");
     let spec = parse_params("full/100,50/30/default.webp").unwrap();
-    let plan = vignette::variant::plan::resolve(
+    let plan = vignette::testing::variant::resolve(
         &spec,
         1000,
         1000,
-        vignette::variant::Format::Png,
+        vignette::testing::variant::Format::Png,
         &LIMITS.plan,
     )
     .unwrap();

@@ -3,7 +3,7 @@
 //! the same pixels as fresh renders within rounding.
 
 use super::*;
-use vignette::render::{IntermediateCache, SourceKey, render_cached, render_keeping};
+use vignette::testing::render::{IntermediateCache, SourceKey, render_cached, render_keeping};
 
 /// A 1600x1200 baseline JPEG with detail at every scale (rings and a ramp).
 fn photo() -> Vec<u8> {

@@ -6,10 +6,10 @@ use bytes::Bytes;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vignette::cache::{CacheMetrics, CacheSettings, Put, S3Store, SlotCache};
-use vignette::s3::{S3Client, S3Credentials, S3Metrics, S3Settings};
-use vignette::source::{Buckets, S3Source, S3SourceSettings, SourceError};
-use vignette::variant::key::VariantKey;
-use vignette::variant::{Format, SourceId};
+use vignette::testing::s3::{S3Client, S3Credentials, S3Metrics, S3Settings};
+use vignette::testing::source::{Buckets, S3Source, S3SourceSettings, SourceError};
+use vignette::testing::variant::VariantKey;
+use vignette::testing::variant::{Format, SourceId};
 
 use crate::s3_source::{read, stat};
 

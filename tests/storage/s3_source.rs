@@ -3,14 +3,14 @@
 
 use crate::garage::Garage;
 use std::time::{Duration, Instant};
-use vignette::s3::S3Client;
-use vignette::source::{Buckets, S3Source, S3SourceSettings, SourceError};
+use vignette::testing::s3::S3Client;
+use vignette::testing::source::{Buckets, S3Source, S3SourceSettings, SourceError};
 
 /// The S3 source's calls by IIIF identifier, as the request path makes them.
 pub(crate) async fn stat(
     s: &S3Source,
     id: &str,
-) -> Result<vignette::source::SourceMeta, SourceError> {
+) -> Result<vignette::testing::source::SourceMeta, SourceError> {
     s.stat(&s.reference(id)?).await
 }
 
@@ -18,7 +18,7 @@ async fn stat_at(
     s: &S3Source,
     id: &str,
     now: std::time::Instant,
-) -> Result<vignette::source::SourceMeta, SourceError> {
+) -> Result<vignette::testing::source::SourceMeta, SourceError> {
     s.stat_at(&s.reference(id)?, now).await
 }
 

@@ -9,8 +9,8 @@ use vignette::cache::{
     CacheMetrics, CacheSettings, Fetched, INDEX_NAME, LocalDirStore, S3Store, SlotCache, SlotStore,
     StoreError, slot_name,
 };
-use vignette::variant::key::VariantKey;
-use vignette::variant::{Format, SourceId};
+use vignette::testing::variant::VariantKey;
+use vignette::testing::variant::{Format, SourceId};
 
 /// Makes a fresh, empty store named `name`.
 type Factory<'a> = &'a dyn Fn(&str) -> Arc<dyn SlotStore>;

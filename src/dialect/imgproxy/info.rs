@@ -12,7 +12,7 @@ use crate::variant::{SourceRef, VariantError};
 
 /// Which fields of the info the URL wants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fields {
+pub(crate) struct Fields {
     /// `size`: the source's bytes.
     pub size: bool,
     /// `format`: format name and media type.
@@ -35,7 +35,7 @@ pub struct Fields {
 
 impl Fields {
     /// Everything.
-    pub const ALL: Fields = Fields {
+    pub(crate) const ALL: Fields = Fields {
         size: true,
         format: true,
         dimensions: true,
@@ -50,7 +50,7 @@ impl Fields {
 
 /// A parsed info URL.
 #[derive(Debug, Clone, PartialEq)]
-pub struct InfoRequest {
+pub(crate) struct InfoRequest {
     /// The source image.
     pub source: SourceRef,
     /// The fields wanted.
@@ -61,7 +61,11 @@ pub struct InfoRequest {
 
 /// Parses the path after `/info` (starting with `/`). `now` (Unix seconds) decides
 /// `expires`.
-pub fn parse_info(path: &str, config: &Config, now: i64) -> Result<InfoRequest, DialectError> {
+pub(crate) fn parse_info(
+    path: &str,
+    config: &Config,
+    now: i64,
+) -> Result<InfoRequest, DialectError> {
     let rest = path.strip_prefix('/').unwrap_or(path);
     let Some((signature, signed)) = rest.find('/').map(|i| (&rest[..i], &rest[i..])) else {
         return Err(malformed(

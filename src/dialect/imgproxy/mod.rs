@@ -7,7 +7,7 @@
 mod args;
 mod info;
 mod options;
-pub mod signature;
+pub(crate) mod signature;
 
 use super::{Delivery, DialectError, ImageRequest};
 use crate::variant::{OutputFormat, SourceRef, VariantError};
@@ -15,7 +15,7 @@ use options::Options;
 use percent_encoding::percent_decode_str;
 use std::collections::HashMap;
 
-pub use info::{Fields, InfoRequest, parse_info};
+pub(crate) use info::{Fields, InfoRequest, parse_info};
 pub use signature::Signing;
 
 /// URL-safe base64, padding optional, as imgproxy decodes it (trailing bits ignored).

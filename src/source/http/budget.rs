@@ -50,7 +50,8 @@ impl Budget {
     }
 
     /// Bytes not reserved at the moment (in whole units).
-    pub(crate) fn available_bytes(&self) -> u64 {
+    #[cfg(test)]
+    fn available_bytes(&self) -> u64 {
         self.permits.available_permits() as u64 * UNIT
     }
 }

@@ -104,13 +104,6 @@ impl SourceCache {
         );
     }
 
-    /// The origin confirmed `key` at `now` (304): fresh for another period.
-    pub(crate) fn refresh(&mut self, key: &str, now: Instant) {
-        if let Some(e) = self.entries.get_mut(key) {
-            e.checked = now;
-        }
-    }
-
     /// Forgets `key` (gone at the origin).
     pub(crate) fn remove(&mut self, key: &str) {
         if let Some(e) = self.entries.remove(key) {
@@ -166,7 +159,8 @@ mod tests {
         c.insert("a", source(10, "v1"), t0);
         assert_eq!(version(c.get("a", t0 + s(59))), Some((true, "v1".into())));
         assert_eq!(version(c.get("a", t0 + s(60))), Some((false, "v1".into())));
-        c.refresh("a", t0 + s(60));
+        // A 304 puts the stale copy back, checked now.
+        c.insert("a", source(10, "v1"), t0 + s(60));
         assert_eq!(version(c.get("a", t0 + s(61))), Some((true, "v1".into())));
         c.insert("a", source(20, "v2"), t0 + s(61));
         assert_eq!(c.bytes(), 20);

@@ -113,11 +113,6 @@ impl HttpSourceMetrics {
     pub(crate) fn refused(&self, outcome: &str) {
         self.fetches.with_label_values(&[outcome]).inc();
     }
-
-    /// Fetches that ended with `outcome` so far.
-    pub(crate) fn count(&self, outcome: &str) -> u64 {
-        self.fetches.with_label_values(&[outcome]).get()
-    }
 }
 
 /// The outcome label of an error.

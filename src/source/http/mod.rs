@@ -8,9 +8,6 @@
 //! The request path calls it on the async side, before a job enters the render queue:
 //! a slow origin holds a task, never a render worker.
 
-// Wired into the request path with the imgproxy dialect.
-#![allow(dead_code)]
-
 mod address;
 mod allow;
 mod budget;
@@ -209,11 +206,6 @@ impl HttpSource {
     /// The allowlist, also for `local://` and `s3://` references.
     pub(crate) fn allowed_sources(&self) -> &AllowedSources {
         &self.inner.allowed_sources
-    }
-
-    /// Fetches that ended with `outcome` so far (`ok`, `not_modified`, `forbidden`…).
-    pub(crate) fn fetch_count(&self, outcome: &str) -> u64 {
-        self.inner.metrics.count(outcome)
     }
 }
 
