@@ -136,7 +136,11 @@ async fn each_bucket_s_variants_land_in_that_bucket_under_the_prefix() {
     bucket(garage, b).await;
     let dir = images();
     let s = start(dir.path(), garage, &[a, b]).await;
-    for path in [iiif(a, "grid.png", 100), iiif(a, "grid.jpg", 120), iiif(b, "grid.png", 100)] {
+    for path in [
+        iiif(a, "grid.png", 100),
+        iiif(a, "grid.jpg", 120),
+        iiif(b, "grid.png", 100),
+    ] {
         let (status, cache, _) = get(&s, &path).await;
         assert_eq!((status, cache.as_str()), (200, "miss"), "{path}");
     }
@@ -151,19 +155,38 @@ async fn each_bucket_s_variants_land_in_that_bucket_under_the_prefix() {
     assert_eq!(body_a, body_b, "same source bytes, same variant");
     assert_eq!(s.renders().await, 3.0);
     let hits = |bucket| [("bucket", bucket)];
-    assert_eq!(sample(&s, "vignette_bucket_cache_hits_total", &hits(a)).await, 1.0);
-    assert_eq!(sample(&s, "vignette_bucket_cache_hits_total", &hits(b)).await, 1.0);
-    assert_eq!(sample(&s, "vignette_bucket_cache_slots_used", &hits(a)).await, 2.0);
+    assert_eq!(
+        sample(&s, "vignette_bucket_cache_hits_total", &hits(a)).await,
+        1.0
+    );
+    assert_eq!(
+        sample(&s, "vignette_bucket_cache_hits_total", &hits(b)).await,
+        1.0
+    );
+    assert_eq!(
+        sample(&s, "vignette_bucket_cache_slots_used", &hits(a)).await,
+        2.0
+    );
     let bytes_b = sample(&s, "vignette_bucket_cache_bytes", &hits(b)).await;
     assert_eq!(bytes_b, body_b.len() as f64);
     assert_eq!(s.metric("vignette_bucket_caches").await, 2.0);
     // Nothing went to the ordinary cache, in the images directory.
-    assert_eq!(s.metric("vignette_cache_writes_total{outcome=\"ok\"}").await, 0.0);
+    assert_eq!(
+        s.metric("vignette_cache_writes_total{outcome=\"ok\"}")
+            .await,
+        0.0
+    );
     assert_eq!(s.metric("vignette_cache_slots_used").await, 0.0);
     // The index is flushed into each bucket at shutdown.
     s.stop().await;
-    assert_eq!(objects(garage, a, "index").await, [format!("{PREFIX}index")]);
-    assert_eq!(objects(garage, b, "index").await, [format!("{PREFIX}index")]);
+    assert_eq!(
+        objects(garage, a, "index").await,
+        [format!("{PREFIX}index")]
+    );
+    assert_eq!(
+        objects(garage, b, "index").await,
+        [format!("{PREFIX}index")]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,11 +212,21 @@ async fn filling_one_bucket_s_slots_never_evicts_another_s() {
     }
     let only_a = [("bucket", a)];
     assert!(sample(&s, "vignette_bucket_cache_evictions_total", &only_a).await >= 5.0);
-    assert_eq!(sample(&s, "vignette_bucket_cache_slots_used", &only_a).await, 2.0);
+    assert_eq!(
+        sample(&s, "vignette_bucket_cache_slots_used", &only_a).await,
+        2.0
+    );
     let only_b = [("bucket", b)];
-    assert_eq!(sample(&s, "vignette_bucket_cache_evictions_total", &only_b).await, 0.0);
+    assert_eq!(
+        sample(&s, "vignette_bucket_cache_evictions_total", &only_b).await,
+        0.0
+    );
     let (status, cache, _) = get(&s, &quiet).await;
-    assert_eq!((status, cache.as_str()), (200, "hit"), "B's variant survived A's churn");
+    assert_eq!(
+        (status, cache.as_str()),
+        (200, "hit"),
+        "B's variant survived A's churn"
+    );
     assert_eq!(objects(garage, b, "slot-").await.len(), 1);
     s.stop().await;
 }
@@ -269,9 +302,20 @@ async fn a_purge_reaches_the_source_s_bucket_and_its_peers() {
     assert_eq!(body["slot_cache"]["entries"], 2);
     assert_eq!(body["slot_cache"]["objects_deleted"], 2);
     assert_eq!(body["shared"], true);
-    assert_eq!(objects(garage, a, "slot-").await.len(), 1, "only grid.jpg's left");
-    assert_eq!(objects(garage, a, "purge-").await.len(), 1, "the record is in A");
-    assert!(objects(garage, b, "purge-").await.is_empty(), "B was not touched");
+    assert_eq!(
+        objects(garage, a, "slot-").await.len(),
+        1,
+        "only grid.jpg's left"
+    );
+    assert_eq!(
+        objects(garage, a, "purge-").await.len(),
+        1,
+        "the record is in A"
+    );
+    assert!(
+        objects(garage, b, "purge-").await.is_empty(),
+        "B was not touched"
+    );
     for path in &purged {
         assert_eq!(get(&one, path).await.1, "miss", "{path} rendered anew");
     }
@@ -281,9 +325,15 @@ async fn a_purge_reaches_the_source_s_bucket_and_its_peers() {
     // The peer learns it from A's records.
     assert_eq!(two.state.sync_purges().await.unwrap(), 1);
     let peer = [("bucket", a), ("origin", "peer")];
-    assert_eq!(sample(&two, "vignette_bucket_cache_purges_total", &peer).await, 1.0);
+    assert_eq!(
+        sample(&two, "vignette_bucket_cache_purges_total", &peer).await,
+        1.0
+    );
     let local = [("bucket", a), ("origin", "local")];
-    assert_eq!(sample(&one, "vignette_bucket_cache_purges_total", &local).await, 1.0);
+    assert_eq!(
+        sample(&one, "vignette_bucket_cache_purges_total", &local).await,
+        1.0
+    );
     assert_eq!(two.state.sync_purges().await.unwrap(), 0, "applied once");
     one.stop().await;
     two.stop().await;
@@ -339,8 +389,7 @@ async fn an_http_origin_s_variants_stay_in_the_ordinary_cache() {
     let with = per_bucket(garage, &[a]);
     let s = start_in(dir.path(), |st| {
         with(st);
-        st.http_source.allowed_sources =
-            AllowedSources::parse(&format!("http://{addr}/")).unwrap();
+        st.http_source.allowed_sources = AllowedSources::parse(&format!("http://{addr}/")).unwrap();
         st.http_source.allow_loopback = true;
     })
     .await;
@@ -353,8 +402,14 @@ async fn an_http_origin_s_variants_stay_in_the_ordinary_cache() {
     assert_eq!(again, first);
     assert_eq!(s.metric("vignette_cache_slots_used").await, 1.0);
     let in_a = [("bucket", a)];
-    assert_eq!(sample(&s, "vignette_bucket_cache_slots_used", &in_a).await, 0.0);
+    assert_eq!(
+        sample(&s, "vignette_bucket_cache_slots_used", &in_a).await,
+        0.0
+    );
     assert!(objects(garage, a, "slot-").await.is_empty());
-    assert!(dir.path().join(".cache/slot-0").exists(), "the ordinary cache's file");
+    assert!(
+        dir.path().join(".cache/slot-0").exists(),
+        "the ordinary cache's file"
+    );
     s.stop().await;
 }

@@ -31,17 +31,17 @@ impl Cli {
             "--cache-prefix",
             "VIGNETTE_CACHE_PREFIX"
         );
-        in_source_buckets(enabled, source, ordinary, prefix, timeout)
+        in_source_buckets(&enabled, source, ordinary, &prefix, &timeout)
     }
 }
 
 /// The checks themselves, on already parsed neighbours (testable without credentials).
 fn in_source_buckets(
-    enabled: Check<'_>,
+    enabled: &Check<'_>,
     source: &SourceChoice,
     ordinary: &CacheStoreChoice,
-    prefix: Check<'_>,
-    timeout: Check<'_>,
+    prefix: &Check<'_>,
+    timeout: &Check<'_>,
 ) -> Result<Option<InSourceBuckets>, ConfigError> {
     if !enabled.boolean()? {
         return Ok(None);
@@ -106,11 +106,11 @@ mod tests {
         prefix: &str,
     ) -> Result<Option<InSourceBuckets>, ConfigError> {
         in_source_buckets(
-            check("VIGNETTE_CACHE_IN_SOURCE_BUCKET", enabled),
+            &check("VIGNETTE_CACHE_IN_SOURCE_BUCKET", enabled),
             source,
             ordinary,
-            check("VIGNETTE_CACHE_PREFIX", prefix),
-            check("VIGNETTE_CACHE_S3_TIMEOUT_MS", "1500"),
+            &check("VIGNETTE_CACHE_PREFIX", prefix),
+            &check("VIGNETTE_CACHE_S3_TIMEOUT_MS", "1500"),
         )
     }
 
