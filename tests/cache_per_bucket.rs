@@ -170,6 +170,11 @@ async fn each_bucket_s_variants_land_in_that_bucket_under_the_prefix() {
     let bytes_b = sample(&s, "vignette_bucket_cache_bytes", &hits(b)).await;
     assert_eq!(bytes_b, body_b.len() as f64);
     assert_eq!(s.metric("vignette_bucket_caches").await, 2.0);
+    // A bucket outside the allowlist is not found, and never gets a cache.
+    let (status, _, _) = get(&s, &iiif("pb-place-other", "grid.png", 100)).await;
+    assert_eq!(status, 404);
+    assert_eq!(s.metric("vignette_bucket_caches").await, 2.0);
+    assert!(!s.metrics_text().await.contains("pb-place-other"));
     // Nothing went to the ordinary cache, in the images directory.
     assert_eq!(
         s.metric("vignette_cache_writes_total{outcome=\"ok\"}")

@@ -48,8 +48,12 @@ impl BucketCaches {
             let own = prometheus::Registry::new_custom(None, Some(labels))?;
             let metrics = CacheMetrics::new(&own)?;
             private.push(own);
-            let store = S3Store::new(client.clone(), bucket.clone(), prefix.to_owned());
-            let store: Arc<dyn SlotStore> = Arc::new(BucketStore::new(store, bucket.clone()));
+            let s3 = Arc::new(S3Store::new(
+                client.clone(),
+                bucket.clone(),
+                prefix.to_owned(),
+            ));
+            let store: Arc<dyn SlotStore> = Arc::new(BucketStore::new(s3, bucket.clone()));
             stores.push((bucket.clone(), store, metrics));
         }
         let caches = futures_util::stream::iter(stores)
@@ -64,6 +68,12 @@ impl BucketCaches {
             .await;
         registry.register(Box::new(BucketMetrics::new(private)?))?;
         Ok(BucketCaches { caches })
+    }
+
+    /// Caches already opened, by bucket (tests of the routing, on memory stores).
+    #[cfg(test)]
+    pub(super) fn from_caches(caches: BTreeMap<String, SlotCache>) -> Self {
+        BucketCaches { caches }
     }
 
     /// The cache in `bucket`, if it is a source bucket.
