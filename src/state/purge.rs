@@ -91,20 +91,33 @@ impl AppState {
     /// `LIST` per bucket); a bucket whose records cannot be read is skipped (its store
     /// logs and counts it), only the ordinary cache's failure is an error.
     pub async fn sync_purges(&self) -> Result<usize, StoreError> {
-        let mut sources = self.cache.sync_purges().await?;
-        if let Some(buckets) = self.caches.buckets() {
-            for (_, cache) in buckets.iter() {
-                if let Ok(learned) = cache.sync_purges().await {
-                    sources.extend(learned);
-                }
+        let ordinary = self.cache.sync_purges().await;
+        let Some(buckets) = self.caches.buckets() else {
+            let sources = ordinary?;
+            for &id in &sources {
+                self.purge_memory(&[id]);
             }
-            sources.sort_unstable();
-            sources.dedup();
+            return Ok(sources.len());
+        };
+        // The buckets' records are applied even when the ordinary cache's are unreadable.
+        let (mut sources, failed) = match ordinary {
+            Ok(sources) => (sources, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        for (_, cache) in buckets.iter() {
+            if let Ok(learned) = cache.sync_purges().await {
+                sources.extend(learned);
+            }
         }
+        sources.sort_unstable();
+        sources.dedup();
         for &id in &sources {
             self.purge_memory(&[id]);
         }
-        Ok(sources.len())
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(sources.len()),
+        }
     }
 
     fn purge_memory(&self, ids: &[SourceId]) -> Memory {
