@@ -1,6 +1,6 @@
 //! The state every handler shares, and the one place that assembles it from the
 //! settings: the source (directory or S3), the slot cache (directory or S3, its index
-//! reloaded), the worker pool, the flights in progress, what renders taught (source
+//! reloaded; with `--cache-in-source-bucket` one more in each source bucket), the worker pool, the flights in progress, what renders taught (source
 //! facts, rendered sizes), the overload placeholders and the metrics. Purging a source
 //! from all of them is in `purge`.
 
@@ -9,7 +9,9 @@ mod purge;
 pub use purge::PurgeReport;
 
 use crate::admission::{Siblings, SourceFacts};
-use crate::cache::{CacheMetrics, LocalDirStore, Provenance, S3Store, SlotCache, SlotStore};
+use crate::cache::{
+    BucketCaches, CacheMetrics, Caches, LocalDirStore, S3Store, SlotCache, SlotStore,
+};
 use crate::config::{CacheStoreChoice, Settings, SourceChoice};
 use crate::flight::job::{RenderContext, RenderSink};
 use crate::flight::sources::SourceBudget;
@@ -21,7 +23,7 @@ use crate::render::{IntermediateCache, Rendered};
 use crate::s3::{S3Client, S3Metrics, S3Settings};
 use crate::source::s3::S3Source;
 use crate::source::{HttpSource, LocalSource, Source, Store};
-use crate::variant::SourceId;
+use crate::variant::SourceRef;
 use crate::variant::key::VariantKey;
 use std::io;
 use std::sync::atomic::AtomicBool;
@@ -36,8 +38,12 @@ pub struct AppState {
     pub settings: Settings,
     /// Where images come from.
     pub source: Source,
-    /// Rendered variants, checked before any render.
+    /// The ordinary slot cache: every rendered variant, or with
+    /// `--cache-in-source-bucket` those of sources outside the source buckets.
     pub cache: SlotCache,
+    /// Every slot cache, chosen by source ([`Caches::for_source`]): checked before any
+    /// render.
+    pub caches: Caches,
     /// The render workers.
     pub pool: Arc<WorkerPool>,
     /// Renders in flight, for coalescing.
@@ -61,7 +67,7 @@ pub struct AppState {
     pub draining: AtomicBool,
     /// Stops the cache's index flusher (which flushes once more on the way out).
     cache_stop: CancellationToken,
-    flusher: Mutex<Option<JoinHandle<()>>>,
+    flushers: Mutex<Vec<JoinHandle<()>>>,
     /// Applies the purges other instances record, every index flush period.
     purge_sync: Mutex<Option<JoinHandle<()>>>,
 }
@@ -70,23 +76,22 @@ fn io_error(what: &str, e: impl std::fmt::Display) -> io::Error {
     io::Error::other(format!("{what}: {e}"))
 }
 
-/// The slot cache receives every render, off the response path.
-impl RenderSink for SlotCache {
+/// The slot caches receive every render, off the response path.
+impl RenderSink for Caches {
     fn generation(&self) -> u64 {
-        SlotCache::generation(self)
+        Caches::generation(self)
     }
 
     fn rendered(
         &self,
         key: VariantKey,
-        source: SourceId,
+        source: &SourceRef,
         generation: u64,
         rendered: &Arc<Rendered>,
         hold: Option<Hold>,
     ) {
-        let provenance = Provenance { source, generation };
         let bytes = Rendered::shared_bytes(rendered);
-        self.put_holding(key, provenance, bytes, rendered.format, hold);
+        self.put_holding(key, source, generation, bytes, rendered.format, hold);
     }
 }
 
@@ -177,8 +182,32 @@ impl AppState {
         let cache_metrics =
             CacheMetrics::new(&metrics.registry).map_err(|e| io_error("metrics", e))?;
         let cache = SlotCache::open(store, settings.cache.settings.clone(), cache_metrics).await;
+        let buckets = match (&settings.cache.in_source_buckets, &settings.s3) {
+            (Some(per), Some(s3)) => Some(
+                BucketCaches::open(
+                    client(s3, Some(per.timeout)),
+                    &per.buckets,
+                    &per.prefix,
+                    &settings.cache.settings,
+                    &metrics.registry,
+                )
+                .await
+                .map_err(|e| io_error("metrics", e))?,
+            ),
+            (Some(_), None) => {
+                return Err(io_error(
+                    "cache",
+                    "caches in the source buckets need VIGNETTE_S3_ENDPOINT",
+                ));
+            }
+            (None, _) => None,
+        };
+        let caches = Caches::new(cache.clone(), buckets);
         let cache_stop = CancellationToken::new();
-        let flusher = cache.spawn_flusher(cache_stop.clone());
+        let mut flushers = vec![cache.spawn_flusher(cache_stop.clone())];
+        if let Some(buckets) = caches.buckets() {
+            flushers.extend(buckets.spawn_flushers(&cache_stop));
+        }
         let pool = Arc::new(WorkerPool::start_with_clock(
             settings.queue,
             metrics.clone(),
@@ -191,7 +220,7 @@ impl AppState {
             deadline: settings.render_deadline,
             metrics: metrics.clone(),
             runtime: tokio::runtime::Handle::current(),
-            sink: Some(Arc::new(cache.clone())),
+            sink: Some(Arc::new(caches.clone())),
             intermediates: Arc::new(IntermediateCache::new(settings.intermediate_cache_bytes)),
             sources: SourceBudget::new(settings.queue.workers),
         });
@@ -200,6 +229,7 @@ impl AppState {
             settings,
             source,
             cache,
+            caches,
             pool,
             flights: Flights::new(),
             render,
@@ -210,7 +240,7 @@ impl AppState {
             lqips: crate::lqip::LqipCache::default(),
             draining: AtomicBool::new(false),
             cache_stop,
-            flusher: Mutex::new(Some(flusher)),
+            flushers: Mutex::new(flushers),
             purge_sync: Mutex::new(None),
         });
         let sync = purge::spawn_sync(
@@ -222,15 +252,19 @@ impl AppState {
         Ok(state)
     }
 
-    /// Stops the purge sync and the index flusher, which waits for pending cache
-    /// writes and flushes the index once more.
+    /// Stops the purge sync and the index flushers, each of which waits for its cache's
+    /// pending writes and flushes its index once more.
     pub async fn close_cache(&self) {
         self.cache_stop.cancel();
-        for task in [&self.purge_sync, &self.flusher] {
-            let handle = task.lock().unwrap_or_else(|p| p.into_inner()).take();
-            if let Some(handle) = handle {
-                let _ = handle.await;
-            }
+        let sync = self
+            .purge_sync
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let flushers =
+            std::mem::take(&mut *self.flushers.lock().unwrap_or_else(|p| p.into_inner()));
+        for handle in sync.into_iter().chain(flushers) {
+            let _ = handle.await;
         }
     }
 }

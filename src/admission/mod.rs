@@ -136,7 +136,7 @@ pub(crate) async fn serve(
     if if_none_match(headers, &served.etag) {
         return Ok(served);
     }
-    if let Some(hit) = state.cache.get(&miss.key).await {
+    if let Some(hit) = state.caches.for_source(&miss.source).get(&miss.key).await {
         served.answer = Answer::Image {
             bytes: hit.bytes,
             format: hit.format,

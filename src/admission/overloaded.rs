@@ -65,7 +65,12 @@ async fn other_size(state: &AppState, miss: &Miss, ratio: f64) -> Option<Answer>
         .siblings
         .near(&miss.shape, &miss.key, (e.width, e.height), ratio);
     for sibling in near.into_iter().take(SIZES_TRIED) {
-        if let Some(hit) = state.cache.get(&sibling.key).await {
+        if let Some(hit) = state
+            .caches
+            .for_source(&miss.source)
+            .get(&sibling.key)
+            .await
+        {
             return Some(Answer::Degraded {
                 bytes: hit.bytes,
                 format: hit.format,
@@ -112,7 +117,12 @@ async fn cheaper_format(
         other => other,
     };
     for fallback in &fallbacks {
-        if let Some(hit) = state.cache.get(&fallback.key).await {
+        if let Some(hit) = state
+            .caches
+            .for_source(&fallback.source)
+            .get(&fallback.key)
+            .await
+        {
             return Ok(Some(Answer::Degraded {
                 bytes: hit.bytes,
                 format: hit.format,

@@ -16,17 +16,24 @@
 //!   down; `metrics`: [`CacheMetrics`].
 //! * `purge`: removing a source's variants; `tombstone`: the purge records that carry a
 //!   purge to the other instances sharing the store.
+//! * `per_bucket`: a cache in each source bucket (`--cache-in-source-bucket`), on
+//!   `bucket_store`, counted by `bucket_metrics`; `routing`: [`Caches`], which cache a
+//!   source's variants go to.
 
 mod breaker;
+mod bucket_metrics;
+mod bucket_store;
 mod codec;
 mod index;
 mod local;
 mod metrics;
+mod per_bucket;
 mod policy;
 mod purge;
 #[cfg(test)]
 mod purge_tests;
 mod reload;
+mod routing;
 mod s3;
 #[doc(hidden)]
 pub mod sim;
@@ -38,8 +45,10 @@ mod tombstone;
 
 pub use local::LocalDirStore;
 pub use metrics::CacheMetrics;
+pub use per_bucket::BucketCaches;
 pub use policy::EvictionPolicy;
 pub use purge::{Provenance, SlotPurge, UnsharedPurge};
+pub use routing::Caches;
 pub use s3::S3Store;
 pub use slot_cache::{Put, SlotCache};
 pub use store::{Fetched, INDEX_NAME, SlotStore, StoreError, slot_name};

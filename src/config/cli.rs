@@ -225,6 +225,12 @@ pub struct Cli {
     #[arg(long, env = "VIGNETTE_CACHE_PREFIX", default_value = "")]
     pub cache_prefix: String,
 
+    /// Keep the variants of images from each source bucket in that bucket, under
+    /// VIGNETTE_CACHE_PREFIX, with the slots and the object bound applied per bucket
+    /// (true/false); other sources use the cache bucket or directory.
+    #[arg(long, env = "VIGNETTE_CACHE_IN_SOURCE_BUCKET", default_value = "false")]
+    pub cache_in_source_bucket: String,
+
     /// Directory of the slot cache when no cache bucket is set.
     #[arg(long, env = "VIGNETTE_CACHE_DIR", default_value = "./cache")]
     pub cache_dir: PathBuf,

@@ -11,6 +11,7 @@ mod dialect;
 mod http_source;
 mod listener;
 mod overload;
+mod source_bucket_cache;
 mod storage;
 mod validate;
 
@@ -139,6 +140,23 @@ pub struct CacheChoice {
     pub store: CacheStoreChoice,
     /// Sizes and timings.
     pub settings: CacheSettings,
+    /// `--cache-in-source-bucket`: a slot cache in each source bucket, for the variants
+    /// of that bucket's images (`None`: off, every variant in `store`).
+    pub in_source_buckets: Option<InSourceBuckets>,
+}
+
+/// The slot caches kept in the source buckets themselves, one per bucket, each with the
+/// slot count and object bound of [`CacheChoice::settings`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InSourceBuckets {
+    /// Every bucket images may come from (the allowlist, or the single bucket): only
+    /// these ever get a cache.
+    pub buckets: Vec<String>,
+    /// Key prefix of each cache's objects in its bucket (never empty: the bucket holds
+    /// the images too).
+    pub prefix: String,
+    /// Bound on one S3 call of these caches.
+    pub timeout: Duration,
 }
 
 /// Default worker count: one per core. The render threads run at a lower priority

@@ -245,7 +245,16 @@ impl Cli {
             ),
             ..CacheSettings::default()
         };
-        Ok((s3, source, CacheChoice { store, settings }))
+        let in_source_buckets = self.in_source_buckets(&source, &store)?;
+        Ok((
+            s3,
+            source,
+            CacheChoice {
+                store,
+                settings,
+                in_source_buckets,
+            },
+        ))
     }
 }
 

@@ -17,7 +17,7 @@ use crate::render::{
 };
 use crate::source::{Source, SourceError};
 use crate::variant::key::VariantKey;
-use crate::variant::{SourceId, SourceRef, Variant};
+use crate::variant::{SourceRef, Variant};
 use bytes::Bytes;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -30,13 +30,14 @@ pub(crate) trait RenderSink: Send + Sync + std::fmt::Debug {
     /// render begun before a purge of its source is not kept.
     fn generation(&self) -> u64;
 
-    /// A variant of `source` was rendered by a job made in purge `generation`. `hold`
+    /// A variant of `source` was rendered by a job made in purge `generation` (the
+    /// source, not only its id: its bucket chooses the cache). `hold`
     /// keeps the render answering identical requests: drop it once the variant is
     /// readable from the cache (or will not be cached).
     fn rendered(
         &self,
         key: VariantKey,
-        source: SourceId,
+        source: &SourceRef,
         generation: u64,
         rendered: &Arc<Rendered>,
         hold: Option<Hold>,
@@ -292,8 +293,7 @@ impl Job for RenderJob {
                 // The waiters are answered first; the render keeps answering newcomers
                 // until the cache write lands.
                 let hold = self.flight.map(|f| f.complete_and_hold(outcome));
-                let source = self.source_ref.id();
-                sink.rendered(self.key, source, self.generation, &rendered, hold);
+                sink.rendered(self.key, &self.source_ref, self.generation, &rendered, hold);
             }
             _ => {
                 if let Some(flight) = self.flight {

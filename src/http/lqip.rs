@@ -113,7 +113,7 @@ pub(super) async fn lookup(
         return Ok(info);
     }
     // An info computed across a purge may describe the purged source: not kept.
-    let generation = state.cache.generation();
+    let generation = state.caches.generation();
     let mut size = meta.size;
     let mut prefetched = None;
     if Source::is_remote(source) {
@@ -129,7 +129,7 @@ pub(super) async fn lookup(
     lqip::within(&probe, &state.settings.limits)?;
     let thumbnail = lqip::thumbnail_variant();
     let thumbnail_key = VariantKey::new(source, &meta.version, &thumbnail, &state.fingerprint);
-    let input = match state.cache.get(&thumbnail_key).await {
+    let input = match state.caches.for_source(source).get(&thumbnail_key).await {
         Some(hit) => Input::Thumbnail(hit.bytes),
         None => match state.pool.refuse_if_shedding() {
             Some(rejection) => return Err(AppError::Rejected(rejection)),
@@ -152,7 +152,7 @@ pub(super) async fn lookup(
             .await
             .map_err(|_| AppError::Internal("info job lost".into()))??,
     );
-    if state.cache.generation() == generation {
+    if state.caches.generation() == generation {
         state.lqips.insert(key, source.id(), info.clone());
     }
     Ok(info)

@@ -135,8 +135,7 @@ impl InfoJob {
         };
         let rendered = Arc::new(rendered);
         if let Some(sink) = &ctx.sink {
-            let source = s.source.id();
-            sink.rendered(s.thumbnail_key, source, self.generation, &rendered, None);
+            sink.rendered(s.thumbnail_key, &s.source, self.generation, &rendered, None);
         }
         Ok(rendered)
     }

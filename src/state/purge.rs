@@ -1,10 +1,11 @@
 //! Purging one source from every cache of the instance: the slot cache (which records
-//! the purge for the other instances sharing its store), the intermediate cache, the
+//! the purge for the other instances sharing its store; with `--cache-in-source-bucket`
+//! the cache in the source's bucket, and the ordinary one), the intermediate cache, the
 //! source cache and versions, the source facts and the placeholder infos. And the
 //! periodic sync that applies the purges other instances recorded.
 
 use super::AppState;
-use crate::cache::{SlotPurge, StoreError};
+use crate::cache::{SlotCache, SlotPurge, StoreError};
 use crate::source::Source;
 use crate::variant::{SourceId, SourceRef};
 use std::sync::Arc;
@@ -46,13 +47,17 @@ impl AppState {
     pub async fn purge_source(&self, source: &SourceRef) -> PurgeReport {
         let id = source.id();
         // The slot cache first: its purge generation keeps out renders begun before.
-        let (slot_cache, shared) = match self.cache.purge(id).await {
-            Ok(removed) => (removed, true),
-            Err(unshared) => {
-                tracing::warn!(error = %unshared.error, "purge not recorded for other instances");
-                (unshared.removed, false)
-            }
-        };
+        let own = self.caches.for_source(source);
+        let (mut slot_cache, mut shared) = purge_slots(own, id).await;
+        if !std::ptr::eq(own, self.caches.ordinary()) {
+            // Variants cached before the setting was turned on are in the ordinary cache.
+            let (ordinary, recorded) = purge_slots(self.caches.ordinary(), id).await;
+            slot_cache.entries += ordinary.entries;
+            slot_cache.bytes += ordinary.bytes;
+            slot_cache.objects_deleted += ordinary.objects_deleted;
+            slot_cache.delete_failures += ordinary.delete_failures;
+            shared &= recorded;
+        }
         // The source cache keeps an HTTP original under its URL without a fragment.
         let text = source.to_string();
         let mut ids = vec![id];
@@ -81,12 +86,38 @@ impl AppState {
     /// Applies the purges other instances recorded since the last sync (the slot
     /// cache's entries, then the caches in memory); returns how many sources. Runs every
     /// index flush period (see [`AppState::build`]); callable directly, e.g. by tests.
+    ///
+    /// With `--cache-in-source-bucket` each source bucket's records are read too (one
+    /// `LIST` per bucket); a bucket whose records cannot be read is skipped (its store
+    /// logs and counts it), only the ordinary cache's failure is an error.
     pub async fn sync_purges(&self) -> Result<usize, StoreError> {
-        let sources = self.cache.sync_purges().await?;
+        let ordinary = self.cache.sync_purges().await;
+        let Some(buckets) = self.caches.buckets() else {
+            let sources = ordinary?;
+            for &id in &sources {
+                self.purge_memory(&[id]);
+            }
+            return Ok(sources.len());
+        };
+        // The buckets' records are applied even when the ordinary cache's are unreadable.
+        let (mut sources, failed) = match ordinary {
+            Ok(sources) => (sources, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        for (_, cache) in buckets.iter() {
+            if let Ok(learned) = cache.sync_purges().await {
+                sources.extend(learned);
+            }
+        }
+        sources.sort_unstable();
+        sources.dedup();
         for &id in &sources {
             self.purge_memory(&[id]);
         }
-        Ok(sources.len())
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(sources.len()),
+        }
     }
 
     fn purge_memory(&self, ids: &[SourceId]) -> Memory {
@@ -96,6 +127,18 @@ impl AppState {
             source_cache: self.source.purge(ids),
             source_facts: per_id(&|id| self.facts.purge(id)),
             lqip: per_id(&|id| self.lqips.purge(id)),
+        }
+    }
+}
+
+/// Purges `id` from one slot cache: what it removed, and whether the purge was recorded
+/// for the other instances.
+async fn purge_slots(cache: &SlotCache, id: SourceId) -> (SlotPurge, bool) {
+    match cache.purge(id).await {
+        Ok(removed) => (removed, true),
+        Err(unshared) => {
+            tracing::warn!(error = %unshared.error, "purge not recorded for other instances");
+            (unshared.removed, false)
         }
     }
 }
