@@ -8,6 +8,7 @@
 //! reservation ends in `commit` or `abort`, a hold in `release`.
 
 use super::policy::{EvictionPolicy, Tracker};
+use super::share::Share;
 use crate::variant::Format;
 use crate::variant::SourceId;
 use crate::variant::key::VariantKey;
@@ -68,20 +69,26 @@ pub(crate) struct Index {
     slots: Vec<Slot>,
     /// Key → slot, for writing and ready slots.
     keys: HashMap<VariantKey, u32>,
-    /// Free slots, lowest number on top.
+    /// Free slots this instance writes (see [`Share`]: the others are never reserved),
+    /// lowest number on top.
     free: Vec<u32>,
     tracker: Tracker,
     bytes: u64,
 }
 
 impl Index {
-    /// An empty index (a cold cache).
+    /// An empty index (a cold cache) of an instance alone on its cache.
     pub(crate) fn new(slots: NonZeroU32, policy: EvictionPolicy) -> Self {
+        Index::shared(slots, policy, Share::ALONE)
+    }
+
+    /// An empty index of an instance that writes the slots `share` gives it.
+    pub(crate) fn shared(slots: NonZeroU32, policy: EvictionPolicy, share: Share) -> Self {
         let n = slots.get() as usize;
         Index {
             slots: (0..n).map(|_| Slot::Free).collect(),
             keys: HashMap::with_capacity(n),
-            free: (0..slots.get()).rev().collect(),
+            free: (0..slots.get()).rev().filter(|&s| share.owns(s)).collect(),
             tracker: Tracker::new(policy, n),
             bytes: 0,
         }
@@ -89,14 +96,17 @@ impl Index {
 
     /// Rebuilds an index from flushed entries, least recently used first so that the
     /// policy's order follows recency. Entries for slots beyond `slots` are dropped
-    /// (the slot count was lowered); a slot or key given twice is `Err`.
+    /// (the slot count was lowered), and so are entries in slots this instance does not
+    /// write (another instance's, which it lists in its own index); a slot or key given
+    /// twice is `Err`.
     pub(crate) fn restore(
         slots: NonZeroU32,
         policy: EvictionPolicy,
+        share: Share,
         mut entries: Vec<(u32, Entry)>,
     ) -> Result<Self, DuplicateEntry> {
-        let mut index = Index::new(slots, policy);
-        entries.retain(|(slot, _)| *slot < slots.get());
+        let mut index = Index::shared(slots, policy, share);
+        entries.retain(|(slot, _)| *slot < slots.get() && share.owns(*slot));
         entries.sort_by_key(|(slot, e)| (e.last_access, *slot));
         for (slot, entry) in entries {
             if !matches!(index.slots[slot as usize], Slot::Free) {
@@ -111,7 +121,7 @@ impl Index {
         }
         index.free = (0..slots.get())
             .rev()
-            .filter(|&s| matches!(index.slots[s as usize], Slot::Free))
+            .filter(|&s| share.owns(s) && matches!(index.slots[s as usize], Slot::Free))
             .collect();
         Ok(index)
     }
@@ -430,7 +440,7 @@ mod tests {
     fn restore_orders_by_recency_and_rejects_duplicates() {
         let slots = NonZeroU32::new(3).unwrap();
         let entries = vec![(2, entry(1, 50)), (0, entry(2, 10)), (5, entry(3, 99))];
-        let mut ix = Index::restore(slots, EvictionPolicy::Lru, entries).unwrap();
+        let mut ix = Index::restore(slots, EvictionPolicy::Lru, Share::ALONE, entries).unwrap();
         assert_eq!(ix.used(), 2, "slot 5 is beyond the slot count");
         put(&mut ix, 4, 100);
         // Full now: the least recent (key 2, last access 10) goes first.
@@ -440,8 +450,39 @@ mod tests {
         assert_eq!(evicted.unwrap().key, key(2));
 
         let dup_slot = vec![(0, entry(1, 0)), (0, entry(2, 0))];
-        assert!(Index::restore(slots, EvictionPolicy::Lru, dup_slot).is_err());
+        assert!(Index::restore(slots, EvictionPolicy::Lru, Share::ALONE, dup_slot).is_err());
         let dup_key = vec![(0, entry(1, 0)), (1, entry(1, 0))];
-        assert!(Index::restore(slots, EvictionPolicy::Lru, dup_key).is_err());
+        assert!(Index::restore(slots, EvictionPolicy::Lru, Share::ALONE, dup_key).is_err());
+    }
+
+    #[test]
+    fn a_shared_index_reserves_and_restores_only_its_own_slots() {
+        let share = Share::new(1, 2).unwrap();
+        let slots = NonZeroU32::new(6).unwrap();
+        let mut ix = Index::shared(slots, EvictionPolicy::Lru, share);
+        let mut taken = Vec::new();
+        for n in 1..=5 {
+            match ix.reserve(key(n)) {
+                Reserve::Slot { slot, evicted } => {
+                    assert!(ix.commit(slot, entry(n, u64::from(n))));
+                    taken.push((slot, evicted.map(|e| e.key)));
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // Slots 1, 3, 5 are this instance's; then it evicts among them, never 0, 2, 4.
+        assert_eq!(
+            taken,
+            vec![
+                (1, None),
+                (3, None),
+                (5, None),
+                (1, Some(key(1))),
+                (3, Some(key(2)))
+            ]
+        );
+        let entries = vec![(0, entry(1, 0)), (1, entry(2, 0)), (4, entry(3, 0))];
+        let ix = Index::restore(slots, EvictionPolicy::Lru, share, entries).unwrap();
+        assert_eq!(ix.entries().map(|(s, _)| s).collect::<Vec<_>>(), vec![1]);
     }
 }

@@ -16,18 +16,23 @@
 //!   down; `metrics`: [`CacheMetrics`].
 //! * `purge`: removing a source's variants; `tombstone`: the purge records that carry a
 //!   purge to the other instances sharing the store.
+//! * `share`: which slots an instance writes when several share the store; `peers`:
+//!   the other instances' entries; `peer_sync`: reading their indexes, and the flusher.
 
 mod breaker;
 mod codec;
 mod index;
 mod local;
 mod metrics;
+mod peer_sync;
+mod peers;
 mod policy;
 mod purge;
 #[cfg(test)]
 mod purge_tests;
 mod reload;
 mod s3;
+mod share;
 #[doc(hidden)]
 pub mod sim;
 mod slot_cache;
@@ -41,8 +46,9 @@ pub use metrics::CacheMetrics;
 pub use policy::EvictionPolicy;
 pub use purge::{Provenance, SlotPurge, UnsharedPurge};
 pub use s3::S3Store;
+pub use share::Share;
 pub use slot_cache::{Put, SlotCache};
-pub use store::{Fetched, INDEX_NAME, SlotStore, StoreError, slot_name};
+pub use store::{Changed, Fetched, INDEX_NAME, SlotStore, StoreError, slot_name};
 
 use crate::variant::Format;
 use bytes::Bytes;
@@ -74,6 +80,13 @@ pub struct CacheSettings {
     pub breaker_cool_down: Duration,
     /// The eviction policy (default SIEVE, see `docs/cache.md`).
     pub policy: EvictionPolicy,
+    /// `VIGNETTE_CACHE_INSTANCE` of `VIGNETTE_CACHE_INSTANCES` (default 0 of 1): which
+    /// slots this instance writes when several share the cache (same store and prefix).
+    pub share: Share,
+    /// `VIGNETTE_CACHE_PEER_SYNC_MS` (default 2000), when shared: how often this
+    /// instance flushes its index if its entries changed and reads the others' indexes,
+    /// so that a variant cached by one is a hit on the others within about twice this.
+    pub peer_sync: Duration,
 }
 
 impl Default for CacheSettings {
@@ -86,6 +99,8 @@ impl Default for CacheSettings {
             breaker_failures: NonZeroU32::new(3).expect("3 > 0"),
             breaker_cool_down: Duration::from_secs(5),
             policy: EvictionPolicy::default(),
+            share: Share::ALONE,
+            peer_sync: Duration::from_secs(2),
         }
     }
 }

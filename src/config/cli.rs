@@ -259,6 +259,22 @@ pub struct Cli {
     #[arg(long, env = "VIGNETTE_CACHE_BREAKER_SECS", default_value = "5")]
     pub cache_breaker_secs: String,
 
+    /// This instance's number (0 … VIGNETTE_CACHE_INSTANCES-1) among the instances
+    /// sharing one slot cache (same bucket and prefix): it writes the slots n with
+    /// n % instances = this number, and reads all of them (Nomad: the alloc index).
+    #[arg(long, env = "VIGNETTE_CACHE_INSTANCE", default_value = "0")]
+    pub cache_instance: String,
+
+    /// How many instances share the slot cache (same bucket and prefix).
+    #[arg(long, env = "VIGNETTE_CACHE_INSTANCES", default_value = "1")]
+    pub cache_instances: String,
+
+    /// When the cache is shared: ms between reads of the other instances' indexes (and
+    /// flushes of this one when it changed); a variant cached by one instance is a hit
+    /// on the others within about twice this.
+    #[arg(long, env = "VIGNETTE_CACHE_PEER_SYNC_MS", default_value = "2000")]
+    pub cache_peer_sync_ms: String,
+
     // URL dialects
     /// imgproxy URL signature keys, hex, comma-separated for key rotation (paired with
     /// the salts in order); without any, URLs are not checked. Also read from

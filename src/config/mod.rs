@@ -11,6 +11,7 @@ mod dialect;
 mod http_source;
 mod listener;
 mod overload;
+mod share;
 mod storage;
 mod validate;
 
