@@ -33,6 +33,8 @@ mod purge_tests;
 mod reload;
 mod s3;
 mod share;
+#[cfg(test)]
+mod share_tests;
 #[doc(hidden)]
 pub mod sim;
 mod slot_cache;

@@ -26,6 +26,9 @@ pub(super) struct Loaded {
     pub(super) old_slots: u32,
     /// The purge records seen (and applied).
     pub(super) applied: Applied,
+    /// The entries come from the index of a single instance, not this instance's own:
+    /// its own is to be written at the first flush.
+    pub(super) imported: bool,
 }
 
 /// How late after a purge another instance may still have written an entry of the
@@ -46,6 +49,7 @@ pub(super) async fn load(
         index: Index::shared(settings.slots, settings.policy, settings.share),
         old_slots,
         applied,
+        imported: false,
     };
     let mut applied = Applied::default();
     let names = match store.list_starting(tombstone::PREFIX).await {
@@ -118,6 +122,7 @@ pub(super) async fn load(
                 index,
                 old_slots: decoded.slots,
                 applied,
+                imported: legacy,
             }
         }
         Err(e) => {

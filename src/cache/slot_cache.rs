@@ -98,6 +98,7 @@ impl SlotCache {
             index,
             old_slots,
             applied,
+            imported,
         } = load(&*store, &settings, &metrics, started_ms).await;
         let cache = SlotCache {
             inner: Arc::new(Inner {
@@ -121,6 +122,9 @@ impl SlotCache {
             }),
         };
         cache.inner.gauges(&cache.inner.lock());
+        if imported {
+            cache.inner.changed();
+        }
         if cache.inner.settings.share.is_shared() {
             // Another instance's variants are hits from the start.
             if let Err(e) = cache.sync_peers().await {
