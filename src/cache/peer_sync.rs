@@ -66,16 +66,16 @@ impl SlotCache {
         let share = inner.settings.share;
         let slots = inner.settings.slots.get();
         let count = |outcome: &str| {
-            inner
-                .metrics
-                .peer_syncs
-                .with_label_values(&[outcome])
-                .inc();
+            inner.metrics.peer_syncs.with_label_values(&[outcome]).inc();
         };
         let mut failed = None;
         for peer in share.peers() {
             if !inner.allow() {
-                inner.metrics.bypassed.with_label_values(&["peer_sync"]).inc();
+                inner
+                    .metrics
+                    .bypassed
+                    .with_label_values(&["peer_sync"])
+                    .inc();
                 break;
             }
             let known = inner.lock_peers().etag(peer).map(str::to_owned);
@@ -156,7 +156,10 @@ impl SlotCache {
         let shared = settings.share.is_shared();
         let flush_every = settings.flush_interval.max(Duration::from_millis(10));
         let period = if shared {
-            settings.peer_sync.min(flush_every).max(Duration::from_millis(10))
+            settings
+                .peer_sync
+                .min(flush_every)
+                .max(Duration::from_millis(10))
         } else {
             flush_every
         };
@@ -170,10 +173,8 @@ impl SlotCache {
                     () = shutdown.cancelled() => break,
                     _ = ticks.tick() => {
                         let inner = &cache.inner;
-                        if shared {
-                            if let Err(e) = cache.sync_peers().await {
-                                tracing::debug!(error = %e, "peer slot cache index unreadable");
-                            }
+                        if shared && let Err(e) = cache.sync_peers().await {
+                            tracing::debug!(error = %e, "peer slot cache index unreadable");
                         }
                         let due = !shared || last_flush.elapsed() >= flush_every;
                         if !due && !inner.entries_changed.load(Ordering::Relaxed) {

@@ -49,7 +49,13 @@ async fn a_variant_written_by_one_is_a_hit_on_the_other_after_flush_and_sync() {
     assert_eq!(again, Put::Present);
     // An unchanged peer index is not read again.
     assert_eq!(b.sync_peers().await.unwrap(), 1);
-    assert_eq!(b.metrics().peer_syncs.with_label_values(&["unchanged"]).get(), 1);
+    assert_eq!(
+        b.metrics()
+            .peer_syncs
+            .with_label_values(&["unchanged"])
+            .get(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -62,7 +68,10 @@ async fn each_writes_its_own_slots_and_together_they_keep_the_bound() {
         put(&b, 10 + n).await;
     }
     // Four slots in all, two each; each evicted within its own.
-    assert_eq!(store.names("slot-"), ["slot-0", "slot-1", "slot-2", "slot-3"]);
+    assert_eq!(
+        store.names("slot-"),
+        ["slot-0", "slot-1", "slot-2", "slot-3"]
+    );
     assert_eq!((a.slots_used(), b.slots_used()), (2, 2));
     a.flush().await.unwrap();
     b.flush().await.unwrap();
@@ -93,7 +102,10 @@ async fn a_slot_its_owner_reused_is_a_miss_on_the_peer_never_wrong_bytes() {
     assert_eq!(b.metrics().etag_mismatches(), 1);
     a.flush().await.unwrap();
     b.sync_peers().await.unwrap();
-    assert_eq!(b.get(&key(2)).await.unwrap().bytes, Bytes::from(vec![2; 10]));
+    assert_eq!(
+        b.get(&key(2)).await.unwrap().bytes,
+        Bytes::from(vec![2; 10])
+    );
 }
 
 #[tokio::test]
@@ -138,5 +150,8 @@ async fn the_index_of_a_single_instance_is_taken_over_at_the_upgrade() {
     for n in 1..=4 {
         assert!(a.get(&key(n)).await.is_some(), "{n}");
     }
-    assert!(store.raw("index").is_some(), "kept for instances not upgraded yet");
+    assert!(
+        store.raw("index").is_some(),
+        "kept for instances not upgraded yet"
+    );
 }

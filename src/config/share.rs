@@ -24,9 +24,7 @@ impl Cli {
         );
         let n = instance.int(0, 999)? as u32;
         let share = Share::new(n, count).ok_or_else(|| {
-            instance.fail(format!(
-                "must be below VIGNETTE_CACHE_INSTANCES ({count})"
-            ))
+            instance.fail(format!("must be below VIGNETTE_CACHE_INSTANCES ({count})"))
         })?;
         let sync = check!(
             self,
