@@ -37,6 +37,8 @@ mod share;
 mod share_tests;
 #[doc(hidden)]
 pub mod sim;
+#[doc(hidden)]
+pub mod sim_shared;
 mod slot_cache;
 mod store;
 #[cfg(test)]
