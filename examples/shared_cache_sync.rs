@@ -63,7 +63,6 @@ async fn main() {
         a.settle().await;
         n += 1;
     }
-    let index = store.get("index-0", 1 << 24).await.expect("get").map_or(0, |b| b.len());
     println!("instance 0 holds {} entries", a.slots_used());
 
     let mut flush = Duration::ZERO;
@@ -88,15 +87,33 @@ async fn main() {
         unchanged += t.elapsed();
         // One shared index object: read it whole, (merge), write it whole.
         let t = Instant::now();
-        let bytes = store.get("index-0", 1 << 24).await.expect("get").expect("index");
+        let bytes = store
+            .get("index-0", 1 << 24)
+            .await
+            .expect("get")
+            .expect("index");
         store.put("shared-index", bytes).await.expect("put");
         shared_cycle += t.elapsed();
     }
+    let index = store
+        .get("index-0", 1 << 24)
+        .await
+        .expect("get")
+        .map_or(0, |b| b.len());
     println!("index object of {} entries: {index} bytes", SLOTS / 2);
     println!("flush (PUT of the index): {:.2} ms", ms(flush, ROUNDS));
-    println!("peer sync, index changed (HEAD + GET + decode + merge): {:.2} ms", ms(read, ROUNDS));
-    println!("peer sync, index unchanged (HEAD): {:.2} ms", ms(unchanged, ROUNDS));
-    println!("shared index read-merge-write (GET + PUT, merge not counted): {:.2} ms", ms(shared_cycle, ROUNDS));
+    println!(
+        "peer sync, index changed (HEAD + GET + decode + merge): {:.2} ms",
+        ms(read, ROUNDS)
+    );
+    println!(
+        "peer sync, index unchanged (HEAD): {:.2} ms",
+        ms(unchanged, ROUNDS)
+    );
+    println!(
+        "shared index read-merge-write (GET + PUT, merge not counted): {:.2} ms",
+        ms(shared_cycle, ROUNDS)
+    );
     for name in store.list().await.expect("list") {
         let _ = store.delete(&name).await;
     }

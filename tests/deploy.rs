@@ -148,7 +148,11 @@ fn the_instances_share_one_slot_cache_numbered_by_their_allocation() {
         .unwrap();
     assert_eq!(count, "2", "two instances");
     let value = |name| env_value(&body, name).unwrap_or_else(|| panic!("{name} unset"));
-    assert_eq!(value("VIGNETTE_CACHE_INSTANCES"), count, "as many as the count");
+    assert_eq!(
+        value("VIGNETTE_CACHE_INSTANCES"),
+        count,
+        "as many as the count"
+    );
     assert_eq!(value("VIGNETTE_CACHE_INSTANCE"), "${NOMAD_ALLOC_INDEX}");
     assert!(
         !value("VIGNETTE_CACHE_PREFIX").contains("NOMAD"),
