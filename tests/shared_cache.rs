@@ -2,8 +2,9 @@
 //! prefix), instances 0 and 1 of 2: a variant one renders is a hit on the other within
 //! the peer sync period; concurrent requests for the same keys on both, while both write
 //! and evict, always answer the bytes of a reference render; the slot objects never
-//! exceed the slots; and after one is killed with SIGKILL the other keeps serving what
-//! the dead one had cached. Fails loudly when Garage is missing.
+//! exceed the slots; after one is killed with SIGKILL the other keeps serving what the
+//! dead one had cached, and the dead one restarted finds its own variants again. Fails
+//! loudly when Garage is missing.
 
 mod common;
 
@@ -201,5 +202,17 @@ async fn two_processes_share_hits_never_serve_wrong_bytes_and_survive_a_kill() {
     }
     assert!(misses < paths.len() as f64, "B still has hits");
     assert_eq!(b.renders().await - renders, misses, "only misses rendered");
+
+    // 5. A comes back with the same number: its own index gives it its variants again.
+    let a = instance(garage, images.path(), "0");
+    let (status, cache, body) = a.get(LAST).await;
+    assert_eq!(
+        (status, cache.as_str()),
+        (200, "hit"),
+        "A's own variant after the restart"
+    );
+    assert!(body == reference[LAST]);
+    assert_eq!(a.renders().await, 0.0);
+    a.kill9();
     b.kill9();
 }

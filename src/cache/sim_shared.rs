@@ -112,7 +112,7 @@ fn partitioned(load: Load, slots: u32, lag: u64) -> f64 {
     let mut hits = 0u64;
     for (now, (i, k)) in stream(load).enumerate() {
         let now = now as u64;
-        if now % lag.max(1) == 0 {
+        if now.is_multiple_of(lag.max(1)) {
             for (me, view) in views.iter_mut().enumerate() {
                 *view = (0..n as usize)
                     .filter(|&j| j != me)
