@@ -10,7 +10,8 @@
 //!
 //! # Layout
 //! * `index`: the pure state machine of slots; `policy`: LRU, CLOCK, SIEVE;
-//!   `codec`: the flushed form of the index; `sim`: the policy measurements.
+//!   `codec`: the flushed form of the index; `sim`: the policy measurements;
+//!   `sim_shared`: the measurements of several instances on one cache.
 //! * `store`: the [`SlotStore`] trait; `local` and `s3`: its two implementations.
 //! * `slot_cache`: the [`SlotCache`] façade; `reload`: the index at start; `breaker`: stops calling a store that is
 //!   down; `metrics`: [`CacheMetrics`].

@@ -34,7 +34,8 @@ pub struct SlotPurge {
     pub entries: u64,
     /// Their bytes.
     pub bytes: u64,
-    /// Slot objects deleted.
+    /// Slot objects deleted: those of the entries removed, and those of the other
+    /// instances' entries of the source this instance knew of (when the cache is shared).
     pub objects_deleted: u64,
     /// Slot objects whose delete failed (they are overwritten when the slot is reused;
     /// their ETag no longer matches anything this instance serves).
