@@ -21,17 +21,32 @@ const SLOTS: u32 = 8;
 const SYNC_MS: u64 = 250;
 
 fn instance(garage: &Garage, images: &Path, n: &str) -> Vignette {
+    instance_on(garage, images, n, PREFIX)
+}
+
+/// A render may start from a shrunk decode another size of the same source left in the
+/// intermediate cache, whose pixels differ slightly from a fresh decode's: which one
+/// depends on the order of requests. Off everywhere, every render of a URL gives the same
+/// bytes, so that any difference from the reference is the cache's doing.
+const NO_INTERMEDIATES: (&str, &str) = ("VIGNETTE_INTERMEDIATE_CACHE_BYTES", "0");
+
+const TOKEN: &str = "shared-cache-admin-token-0123";
+
+fn instance_on(garage: &Garage, images: &Path, n: &str, prefix: &str) -> Vignette {
     Vignette::on_garage(
         garage,
         images,
         &[
-            ("VIGNETTE_CACHE_PREFIX", PREFIX),
+            ("VIGNETTE_CACHE_PREFIX", prefix),
+            ("VIGNETTE_ADMIN_TOKEN", TOKEN),
+            ("VIGNETTE_CACHE_INDEX_FLUSH_SECS", "1"),
             ("VIGNETTE_CACHE_SLOTS", "8"),
             ("VIGNETTE_CACHE_INSTANCE", n),
             ("VIGNETTE_CACHE_INSTANCES", "2"),
             ("VIGNETTE_CACHE_PEER_SYNC_MS", "250"),
             // Every request is rendered, never shed, however busy the two cores are.
             ("VIGNETTE_QUEUE_MAX_WAIT_MS", "600000"),
+            NO_INTERMEDIATES,
         ],
     )
 }
@@ -51,7 +66,10 @@ async fn reference(images: &Path) -> HashMap<String, Vec<u8>> {
     let cache = tempfile::tempdir().unwrap();
     let v = Vignette::spawn(
         images,
-        &[("VIGNETTE_CACHE_DIR", cache.path().to_str().unwrap())],
+        &[
+            ("VIGNETTE_CACHE_DIR", cache.path().to_str().unwrap()),
+            NO_INTERMEDIATES,
+        ],
     );
     let mut out = HashMap::new();
     for path in paths().into_iter().chain([LAST.to_owned()]) {
@@ -213,6 +231,64 @@ async fn two_processes_share_hits_never_serve_wrong_bytes_and_survive_a_kill() {
     );
     assert!(body == reference[LAST]);
     assert_eq!(a.renders().await, 0.0);
+    a.kill9();
+    b.kill9();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_purge_on_one_instance_reaches_the_variants_the_other_wrote() {
+    let garage = Garage::shared();
+    let images = tempfile::tempdir().unwrap();
+    fixtures::write_all(images.path());
+    let a = instance_on(garage, images.path(), "0", "purge2/");
+    let b = instance_on(garage, images.path(), "1", "purge2/");
+    let jpg = "/iiif/3/grid.jpg/full/64,/0/default.png";
+    let png = "/iiif/3/grid.png/full/64,/0/default.png";
+    // B caches a variant of each source; A learns of them.
+    for path in [jpg, png] {
+        assert_eq!(b.get(path).await.1, "miss");
+    }
+    eventually(20, "B's writes", || async { ready_writes(&b).await >= 2.0 }).await;
+    eventually(10, "A to read B's index", || async {
+        a.metric("vignette_cache_peer_entries").await >= 2.0
+    })
+    .await;
+    assert_eq!(a.get(jpg).await.1, "hit");
+
+    let resp = a
+        .client
+        .delete(format!("{}/cache/sources?source=grid.jpg", a.admin))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let report: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(
+        report["slot_cache"]["objects_deleted"], 1,
+        "B's object, deleted by A: {report}"
+    );
+    // The object is gone: a miss on both at once; B drops its entry within its purge sync.
+    eventually(10, "B to apply the purge", || async {
+        b.metric("vignette_cache_purges_total{origin=\"peer\"}")
+            .await
+            >= 1.0
+    })
+    .await;
+    // Both at once, so that neither can read the other's new render: two misses.
+    let renders = (a.renders().await, b.renders().await);
+    let (on_a, on_b) = tokio::join!(a.get(jpg), b.get(jpg));
+    for (status, cache, _) in [on_a, on_b] {
+        assert_eq!((status, cache.as_str()), (200, "miss"));
+    }
+    assert_eq!(
+        (a.renders().await, b.renders().await),
+        (renders.0 + 1.0, renders.1 + 1.0),
+        "rendered anew on both"
+    );
+    for v in [&a, &b] {
+        assert_eq!(v.get(png).await.1, "hit", "the other source stays cached");
+    }
     a.kill9();
     b.kill9();
 }

@@ -4,7 +4,7 @@
 //! cannot be listed, or the index is older than their retention, nothing in it can be
 //! trusted not to be purged, and the cache starts cold too.
 //!
-//! An instance sharing the store reads its own index (`index-{n}`); when it has none
+//! An instance sharing the store reads its own index (`index-{k}`); when it has none
 //! yet, it takes its slots' entries from the `index` a single instance wrote before the
 //! store was shared (the upgrade path), and deletes that one once it is older than the
 //! purge records' retention (nobody can use it any more).
