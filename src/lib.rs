@@ -2,7 +2,7 @@
 //!
 //! # Public API
 //! What the `vignette` binary (`src/main.rs`) needs to run the server, and nothing more;
-//! every module is `pub(crate)` (`cache` and `state` are still `pub`: they follow).
+//! every module is `pub(crate)`.
 //! * [`Cli`] parses the flags and `VIGNETTE_*` variables; [`Cli::validate`] turns them into
 //!   [`Settings`] or a [`ConfigError`] that names the setting. `Settings`' fields are
 //!   public so that a caller can read them (listeners, [`LogFormat`], [`HttpLimits`]) and
@@ -44,7 +44,7 @@
 //! * `testing`: re-exports for the tests, benches, examples and fuzz targets.
 
 pub(crate) mod admission;
-pub mod cache;
+pub(crate) mod cache;
 pub(crate) mod config;
 pub(crate) mod dialect;
 pub(crate) mod error;
@@ -57,7 +57,7 @@ pub(crate) mod pool;
 pub(crate) mod render;
 pub(crate) mod s3;
 pub(crate) mod source;
-pub mod state;
+pub(crate) mod state;
 pub(crate) mod telemetry;
 #[doc(hidden)]
 pub mod testing;

@@ -3,6 +3,14 @@
 //! stay `pub(crate)`. Hidden from the docs; names and signatures change with the code.
 //! Grouped like the modules they come from.
 
+/// The slot cache, its stores and its simulations.
+pub mod cache {
+    pub use crate::cache::{
+        CacheMetrics, CacheSettings, Fetched, INDEX_NAME, LocalDirStore, Put, S3Store, Share,
+        SlotCache, SlotStore, StoreError, sim, sim_shared, slot_name,
+    };
+}
+
 /// Flags and settings beyond the public [`crate::Settings`].
 pub mod config {
     pub use crate::config::{AdminToken, CacheStoreChoice, OverloadAnswer, SourceChoice};

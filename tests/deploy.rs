@@ -122,3 +122,40 @@ fn the_job_has_what_operations_need() {
     let group = all.iter().find(|b| b.identifier() == "group").unwrap();
     assert!(group.body().attributes().any(|a| a.key() == "count"));
 }
+
+/// The value the job's `env` block gives `name`.
+fn env_value(body: &Body, name: &str) -> Option<String> {
+    let mut all = Vec::new();
+    blocks(body, &mut all);
+    all.iter()
+        .filter(|b| b.identifier() == "env")
+        .flat_map(|b| b.body().attributes())
+        .find(|a| a.key() == name)
+        .and_then(|a| text_of(a.expr()))
+}
+
+#[test]
+fn the_instances_share_one_slot_cache_numbered_by_their_allocation() {
+    let body = job();
+    let mut all = Vec::new();
+    blocks(&body, &mut all);
+    let group = all.iter().find(|b| b.identifier() == "group").unwrap();
+    let count = group
+        .body()
+        .attributes()
+        .find(|a| a.key() == "count")
+        .map(|a| a.expr().to_string())
+        .unwrap();
+    assert_eq!(count, "2", "two instances");
+    let value = |name| env_value(&body, name).unwrap_or_else(|| panic!("{name} unset"));
+    assert_eq!(
+        value("VIGNETTE_CACHE_INSTANCES"),
+        count,
+        "as many as the count"
+    );
+    assert_eq!(value("VIGNETTE_CACHE_INSTANCE"), "${NOMAD_ALLOC_INDEX}");
+    assert!(
+        !value("VIGNETTE_CACHE_PREFIX").contains("NOMAD"),
+        "one prefix for all instances"
+    );
+}

@@ -39,7 +39,8 @@ job "vignette" {
 
   group "vignette" {
     # Two instances on two nodes: one can be rescheduled or updated while the other
-    # serves. Each keeps its own slot cache under its own prefix (see deploy/README.md).
+    # serves. They share one slot cache (one prefix): keep VIGNETTE_CACHE_INSTANCES below
+    # equal to this count (see deploy/README.md).
     count = 2
 
     constraint {
@@ -136,11 +137,15 @@ EOT
         VIGNETTE_SOURCE_BUCKETS          = "site-blog,site-shop"
         VIGNETTE_SOURCE_REVALIDATE_SECS  = "60"
 
-        # The slot cache: one bucket, one prefix per instance (stable across
-        # reschedules: the allocation index, not its id).
+        # The slot cache: one bucket, one prefix, shared by the instances. Each writes
+        # its share of the slots, numbered by the allocation index (stable across
+        # reschedules, unlike its id), and reads the others' every 2 s.
         VIGNETTE_CACHE_BUCKET            = "vignette-cache"
-        VIGNETTE_CACHE_PREFIX            = "instance-${NOMAD_ALLOC_INDEX}/"
-        VIGNETTE_CACHE_SLOTS             = "1000"
+        VIGNETTE_CACHE_PREFIX            = "shared/"
+        VIGNETTE_CACHE_INSTANCE          = "${NOMAD_ALLOC_INDEX}"
+        VIGNETTE_CACHE_INSTANCES         = "2"
+        VIGNETTE_CACHE_PEER_SYNC_MS      = "2000"
+        VIGNETTE_CACHE_SLOTS             = "2000"
         VIGNETTE_CACHE_MAX_OBJECT_BYTES  = "5MB"
         VIGNETTE_CACHE_INDEX_FLUSH_SECS  = "30"
 

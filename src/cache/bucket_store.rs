@@ -4,7 +4,7 @@
 //! into a miss or a dropped write, and this adds the log line that names the bucket, at
 //! most once a minute per bucket, so an operator can fix the grant.
 
-use super::store::{Fetched, SlotStore, StoreError};
+use super::store::{Changed, Fetched, SlotStore, StoreError};
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
@@ -84,6 +84,18 @@ impl SlotStore for BucketStore {
         max_bytes: u64,
     ) -> BoxFuture<'a, Result<Option<Bytes>, StoreError>> {
         Box::pin(async move { self.watch("get", self.inner.get(name, max_bytes).await) })
+    }
+
+    fn get_if_changed<'a>(
+        &'a self,
+        name: &'a str,
+        known: Option<&'a str>,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Changed, StoreError>> {
+        Box::pin(async move {
+            let changed = self.inner.get_if_changed(name, known, max_bytes).await;
+            self.watch("get", changed)
+        })
     }
 
     fn delete<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {

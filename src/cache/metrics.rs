@@ -1,6 +1,6 @@
 //! Slot cache metrics: hits, misses, evictions, ETag mismatches, bytes and slots in
-//! use, writes by outcome, store errors, calls bypassed while the store is down, and
-//! purges.
+//! use, writes by outcome, store errors, calls bypassed while the store is down,
+//! purges, and what this instance reads of the others sharing the cache.
 
 use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
@@ -18,6 +18,9 @@ pub struct CacheMetrics {
     pub(crate) bypassed: IntCounterVec,
     pub(crate) purges: IntCounterVec,
     pub(crate) purged_entries: IntCounter,
+    pub(crate) peer_hits: IntCounter,
+    pub(crate) peer_syncs: IntCounterVec,
+    pub(crate) peer_entries: IntGauge,
 }
 
 impl CacheMetrics {
@@ -87,12 +90,31 @@ impl CacheMetrics {
                 "vignette_cache_purged_entries_total",
                 "Slot cache entries removed by purges.",
             )?,
+            peer_hits: counter(
+                "vignette_cache_peer_hits_total",
+                "Hits on variants another instance sharing the cache wrote.",
+            )?,
+            peer_syncs: counter_vec(
+                "vignette_cache_peer_syncs_total",
+                "Reads of another instance's index, by outcome: unchanged, read, missing, \
+                 error.",
+                "outcome",
+            )?,
+            peer_entries: gauge(
+                "vignette_cache_peer_entries",
+                "Variants of the other instances sharing the cache readable here.",
+            )?,
         })
     }
 
     /// Purges of `origin` (`local`, `peer`) so far.
     pub fn purges(&self, origin: &str) -> u64 {
         self.purges.with_label_values(&[origin]).get()
+    }
+
+    /// Hits on variants another instance wrote, so far.
+    pub fn peer_hits(&self) -> u64 {
+        self.peer_hits.get()
     }
 
     /// Hits so far.

@@ -10,7 +10,8 @@
 //!
 //! # Layout
 //! * `index`: the pure state machine of slots; `policy`: LRU, CLOCK, SIEVE;
-//!   `codec`: the flushed form of the index; `sim`: the policy measurements.
+//!   `codec`: the flushed form of the index; `sim`: the policy measurements;
+//!   `sim_shared`: the measurements of several instances on one cache.
 //! * `store`: the [`SlotStore`] trait; `local` and `s3`: its two implementations.
 //! * `slot_cache`: the [`SlotCache`] façade; `reload`: the index at start; `breaker`: stops calling a store that is
 //!   down; `metrics`: [`CacheMetrics`].
@@ -19,6 +20,8 @@
 //! * `per_bucket`: a cache in each source bucket (`--cache-in-source-bucket`), on
 //!   `bucket_store`, counted by `bucket_metrics`; `routing`: [`Caches`], which cache a
 //!   source's variants go to.
+//! * `share`: which slots an instance writes when several share the store; `peers`:
+//!   the other instances' entries; `peer_sync`: reading their indexes, and the flusher.
 
 mod breaker;
 mod bucket_metrics;
@@ -28,6 +31,8 @@ mod index;
 mod local;
 mod metrics;
 mod per_bucket;
+mod peer_sync;
+mod peers;
 mod policy;
 mod purge;
 #[cfg(test)]
@@ -35,8 +40,11 @@ mod purge_tests;
 mod reload;
 mod routing;
 mod s3;
-#[doc(hidden)]
-pub mod sim;
+mod share;
+#[cfg(test)]
+mod share_tests;
+pub(crate) mod sim;
+pub(crate) mod sim_shared;
 mod slot_cache;
 mod store;
 #[cfg(test)]
@@ -50,8 +58,9 @@ pub use policy::EvictionPolicy;
 pub use purge::{Provenance, SlotPurge, UnsharedPurge};
 pub use routing::Caches;
 pub use s3::S3Store;
+pub use share::Share;
 pub use slot_cache::{Put, SlotCache};
-pub use store::{Fetched, INDEX_NAME, SlotStore, StoreError, slot_name};
+pub use store::{Changed, Fetched, INDEX_NAME, SlotStore, StoreError, slot_name};
 
 use crate::variant::Format;
 use bytes::Bytes;
@@ -83,6 +92,13 @@ pub struct CacheSettings {
     pub breaker_cool_down: Duration,
     /// The eviction policy (default SIEVE, see `docs/cache.md`).
     pub policy: EvictionPolicy,
+    /// `VIGNETTE_CACHE_INSTANCE` of `VIGNETTE_CACHE_INSTANCES` (default 0 of 1): which
+    /// slots this instance writes when several share the cache (same store and prefix).
+    pub share: Share,
+    /// `VIGNETTE_CACHE_PEER_SYNC_MS` (default 2000), when shared: how often this
+    /// instance flushes its index if its entries changed and reads the others' indexes,
+    /// so that a variant cached by one is a hit on the others within about twice this.
+    pub peer_sync: Duration,
 }
 
 impl Default for CacheSettings {
@@ -95,6 +111,8 @@ impl Default for CacheSettings {
             breaker_failures: NonZeroU32::new(3).expect("3 > 0"),
             breaker_cool_down: Duration::from_secs(5),
             policy: EvictionPolicy::default(),
+            share: Share::ALONE,
+            peer_sync: Duration::from_secs(2),
         }
     }
 }

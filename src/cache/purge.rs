@@ -34,7 +34,8 @@ pub struct SlotPurge {
     pub entries: u64,
     /// Their bytes.
     pub bytes: u64,
-    /// Slot objects deleted.
+    /// Slot objects deleted: those of the entries removed, and those of the other
+    /// instances' entries of the source this instance knew of (when the cache is shared).
     pub objects_deleted: u64,
     /// Slot objects whose delete failed (they are overwritten when the slot is reused;
     /// their ETag no longer matches anything this instance serves).
@@ -140,7 +141,7 @@ impl SlotCache {
 }
 
 impl Inner {
-    fn lock_applied(&self) -> std::sync::MutexGuard<'_, tombstone::Applied> {
+    pub(super) fn lock_applied(&self) -> std::sync::MutexGuard<'_, tombstone::Applied> {
         // A set of records; a panicking holder leaves it usable.
         self.applied.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -155,20 +156,27 @@ impl Inner {
             self.gauges(&index);
             removed
         };
+        // Variants of the source other instances wrote: no longer read here, and their
+        // objects deleted too (a purge for legal reasons removes the bytes at once; the
+        // owner drops the entries when it applies the record).
+        let peer_slots = self.lock_peers().purge(source);
         let mut out = SlotPurge {
             entries: removed.len() as u64,
             bytes: removed.iter().map(|(_, e)| e.size).sum(),
             ..SlotPurge::default()
         };
-        if removed.is_empty() {
+        if removed.is_empty() && peer_slots.is_empty() {
             return out;
         }
-        self.dirty.store(true, Ordering::Relaxed);
+        if !removed.is_empty() {
+            self.changed();
+        }
         self.metrics.purged_entries.inc_by(out.entries);
         // Owned names and store handles: the futures borrow nothing, so the caller's
         // future stays `Send` for any lifetime.
-        let deletes = removed.iter().map(|(slot, _)| {
-            let (store, name) = (self.store.clone(), slot_name(*slot));
+        let slots = removed.iter().map(|(slot, _)| *slot).chain(peer_slots);
+        let deletes = slots.map(|slot| {
+            let (store, name) = (self.store.clone(), slot_name(slot));
             async move { store.delete(&name).await }
         });
         let deletes: Vec<_> = deletes.collect();
@@ -207,6 +215,8 @@ impl Inner {
             index.release(held.into_iter().map(|(slot, _)| slot));
         }
         self.gauges(&index);
-        self.dirty.store(true, Ordering::Relaxed);
+        drop(index);
+        self.lock_peers().clear();
+        self.changed();
     }
 }

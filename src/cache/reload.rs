@@ -3,12 +3,19 @@
 //! The purge records beside it are applied to its entries (see `tombstone`); when they
 //! cannot be listed, or the index is older than their retention, nothing in it can be
 //! trusted not to be purged, and the cache starts cold too.
+//!
+//! An instance sharing the store reads its own index (`index-{k}`); when it has none
+//! yet, it takes its slots' entries from the `index` a single instance wrote before the
+//! store was shared (the upgrade path), and deletes that one once it is older than the
+//! purge records' retention (nobody can use it any more).
 
 use super::index::Index;
-use super::store::{INDEX_NAME, SlotStore};
+use super::peer_sync::max_index_bytes;
+use super::store::{INDEX_NAME, SlotStore, StoreError};
 use super::tombstone::{self, Applied, Tombstone};
 use super::{CacheMetrics, CacheSettings, codec};
 use crate::variant::SourceId;
+use bytes::Bytes;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -19,6 +26,9 @@ pub(super) struct Loaded {
     pub(super) old_slots: u32,
     /// The purge records seen (and applied).
     pub(super) applied: Applied,
+    /// The entries come from the index of a single instance, not this instance's own:
+    /// its own is to be written at the first flush.
+    pub(super) imported: bool,
 }
 
 /// How late after a purge another instance may still have written an entry of the
@@ -36,9 +46,10 @@ pub(super) async fn load(
     now_ms: u64,
 ) -> Loaded {
     let cold = |old_slots, applied| Loaded {
-        index: Index::new(settings.slots, settings.policy),
+        index: Index::shared(settings.slots, settings.policy, settings.share),
         old_slots,
         applied,
+        imported: false,
     };
     let mut applied = Applied::default();
     let names = match store.list_starting(tombstone::PREFIX).await {
@@ -53,10 +64,8 @@ pub(super) async fn load(
         }
     };
     applied.sync(&names, now_ms);
-    // Room for every slot with a long ETag, and some slack for a larger old index.
-    let max_bytes = (u64::from(settings.slots.get()) * 400).max(1 << 20);
-    let bytes = match store.get(INDEX_NAME, max_bytes).await {
-        Ok(Some(bytes)) => bytes,
+    let (bytes, legacy) = match read_index(store, settings).await {
+        Ok(Some(found)) => found,
         Ok(None) => {
             tracing::info!("no slot cache index: starting cold");
             return cold(0, applied);
@@ -83,6 +92,9 @@ pub(super) async fn load(
     };
     let age_ms = now_ms.saturating_sub(decoded.flushed_at.saturating_mul(1000));
     if age_ms > tombstone::RETENTION.as_millis() as u64 {
+        if legacy {
+            let _ = store.delete(INDEX_NAME).await;
+        }
         tracing::info!(
             age_secs = age_ms / 1000,
             "slot cache index older than the purge records: starting cold"
@@ -98,13 +110,19 @@ pub(super) async fn load(
             .is_none_or(|t| !t.covers(e.written, margin))
     });
     let purged = before - decoded.entries.len();
-    match Index::restore(settings.slots, settings.policy, decoded.entries) {
+    match Index::restore(
+        settings.slots,
+        settings.policy,
+        settings.share,
+        decoded.entries,
+    ) {
         Ok(index) => {
             tracing::info!(entries = index.used(), purged, "slot cache index loaded");
             Loaded {
                 index,
                 old_slots: decoded.slots,
                 applied,
+                imported: legacy,
             }
         }
         Err(e) => {
@@ -112,6 +130,26 @@ pub(super) async fn load(
             cold(decoded.slots, applied)
         }
     }
+}
+
+/// This instance's index object, and whether it is the `index` of a single instance
+/// read by an instance sharing the store that has no index of its own yet.
+async fn read_index(
+    store: &dyn SlotStore,
+    settings: &CacheSettings,
+) -> Result<Option<(Bytes, bool)>, StoreError> {
+    let max_bytes = max_index_bytes(settings.slots.get());
+    let own = settings.share.index_name();
+    if let Some(bytes) = store.get(&own, max_bytes).await? {
+        return Ok(Some((bytes, false)));
+    }
+    if own == INDEX_NAME {
+        return Ok(None);
+    }
+    Ok(store
+        .get(INDEX_NAME, max_bytes)
+        .await?
+        .map(|bytes| (bytes, true)))
 }
 
 /// The latest purge of each source among the listed records.

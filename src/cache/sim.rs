@@ -17,10 +17,10 @@ const POLICIES: [EvictionPolicy; 3] = [
 ];
 
 /// splitmix64: small, seeded, good enough for workloads.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -29,18 +29,18 @@ impl Rng {
     }
 
     /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
+    pub(super) fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
 /// Ranks 0..n drawn with probability ∝ 1 / (rank + 1)^alpha.
-struct Zipf {
+pub(super) struct Zipf {
     cdf: Vec<f64>,
 }
 
 impl Zipf {
-    fn new(n: usize, alpha: f64) -> Self {
+    pub(super) fn new(n: usize, alpha: f64) -> Self {
         let mut acc = 0.0;
         let mut cdf: Vec<f64> = (0..n)
             .map(|r| {
@@ -54,7 +54,7 @@ impl Zipf {
         Zipf { cdf }
     }
 
-    fn sample(&self, rng: &mut Rng) -> u64 {
+    pub(super) fn sample(&self, rng: &mut Rng) -> u64 {
         let u = rng.unit();
         self.cdf.partition_point(|&c| c < u) as u64
     }
@@ -90,10 +90,35 @@ struct Run {
     seed: u64,
 }
 
-fn key(id: u64) -> VariantKey {
+pub(super) fn key(id: u64) -> VariantKey {
     let mut k = [0u8; 32];
     k[..8].copy_from_slice(&id.to_le_bytes());
     VariantKey(k)
+}
+
+/// A one-byte entry for `k` written and last read at `now`.
+pub(super) fn entry(k: VariantKey, now: u64) -> Entry {
+    Entry {
+        key: k,
+        source: crate::variant::SourceId([0; 16]),
+        written: now,
+        etag: String::new(),
+        size: 1,
+        format: Format::Webp,
+        last_access: now,
+        hits: 0,
+    }
+}
+
+/// Looks `k` up in `index`, inserting it on a miss; whether it was a hit.
+pub(super) fn serve(index: &mut Index, k: VariantKey, now: u64) -> bool {
+    if index.lookup(&k, now).is_some() {
+        return true;
+    }
+    if let Reserve::Slot { slot, .. } = index.reserve(k) {
+        index.commit(slot, entry(k, now));
+    }
+    false
 }
 
 /// Plays `workload` against an index of `slots` slots; returns the hit ratio.
@@ -120,23 +145,8 @@ fn hit_ratio(run: &Run, workload: Workload, slots: u32, policy: EvictionPolicy) 
             }
             _ => zipf.sample(&mut rng),
         };
-        let k = key(id);
-        if index.lookup(&k, now).is_some() {
+        if serve(&mut index, key(id), now) {
             hits += 1;
-            continue;
-        }
-        if let Reserve::Slot { slot, .. } = index.reserve(k) {
-            let entry = Entry {
-                key: k,
-                source: crate::variant::SourceId([0; 16]),
-                written: now,
-                etag: String::new(),
-                size: 1,
-                format: Format::Webp,
-                last_access: now,
-                hits: 0,
-            };
-            index.commit(slot, entry);
         }
         assert!(index.used() <= slots as usize);
     }

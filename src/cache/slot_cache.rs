@@ -1,15 +1,14 @@
-//! The slot cache façade: `get` (a conditional read of the slot the index names),
-//! `put` (returns at once; the write runs on a spawned task, a bounded number at a
-//! time), `flush` (the index, when it changed) and a periodic flusher that flushes once
-//! more at shutdown. The index sits behind a `std` mutex never held across an await.
-//! Purges live in `purge.rs`.
+//! The slot cache façade: `get` (a conditional read of the slot the index, or a peer's
+//! index, names) and `put` (returns at once; the write runs on a spawned task, a bounded
+//! number at a time). The index sits behind a `std` mutex never held across an await.
+//! Flushes and the peers' indexes live in `peer_sync.rs`, purges in `purge.rs`.
 
 use super::breaker::Breaker;
-use super::codec;
-use super::index::{Entry, Index, Reserve};
+use super::index::{Entry, Hit, Index, Reserve};
+use super::peers::Peers;
 use super::purge::Provenance;
 use super::reload::{Loaded, load};
-use super::store::{Fetched, INDEX_NAME, SlotStore, StoreError, slot_name};
+use super::store::{Fetched, SlotStore, StoreError, slot_name};
 use super::tombstone::Applied;
 use super::{CacheMetrics, CacheSettings, CachedVariant};
 use crate::variant::key::VariantKey;
@@ -18,11 +17,8 @@ use bytes::Bytes;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::Semaphore;
-use tokio::task::JoinHandle;
-use tokio::time::MissedTickBehavior;
-use tokio_util::sync::CancellationToken;
 
 /// What `put` did with a variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +52,11 @@ pub(super) struct Inner {
     breaker: Mutex<Breaker>,
     /// The index changed since the last successful flush.
     pub(super) dirty: AtomicBool,
+    /// Its entries changed (not only their access times) since the last successful
+    /// flush: peers sharing the cache learn of them at the next flush.
+    pub(super) entries_changed: AtomicBool,
+    /// The other instances' entries, when the cache is shared.
+    pub(super) peers: Mutex<Peers>,
     /// Counts purges (own and learned): a write whose render began in an older
     /// generation is dropped, as it may hold a purged source.
     pub(super) generation: AtomicU64,
@@ -66,14 +67,14 @@ pub(super) struct Inner {
     /// One permit per write in flight.
     writes: Arc<Semaphore>,
     /// Flushes one at a time, so an older snapshot never overwrites a newer one.
-    flushing: tokio::sync::Mutex<()>,
+    pub(super) flushing: tokio::sync::Mutex<()>,
     /// The runtime writes are spawned on, so that `put` works from any thread.
     runtime: tokio::runtime::Handle,
     pub(super) metrics: CacheMetrics,
 }
 
 /// Seconds since the Unix epoch, for `last_access`.
-fn unix_now() -> u64 {
+pub(super) fn unix_now() -> u64 {
     unix_now_ms() / 1000
 }
 
@@ -97,6 +98,7 @@ impl SlotCache {
             index,
             old_slots,
             applied,
+            imported,
         } = load(&*store, &settings, &metrics, started_ms).await;
         let cache = SlotCache {
             inner: Arc::new(Inner {
@@ -109,15 +111,26 @@ impl SlotCache {
                     settings.breaker_failures.get(),
                     settings.breaker_cool_down,
                 )),
+                peers: Mutex::new(Peers::new(settings.share)),
                 settings,
                 index: Mutex::new(index),
                 dirty: AtomicBool::new(false),
+                entries_changed: AtomicBool::new(false),
                 flushing: tokio::sync::Mutex::new(()),
                 runtime: tokio::runtime::Handle::current(),
                 metrics,
             }),
         };
         cache.inner.gauges(&cache.inner.lock());
+        if imported {
+            cache.inner.changed();
+        }
+        if cache.inner.settings.share.is_shared() {
+            // Another instance's variants are hits from the start.
+            if let Err(e) = cache.sync_peers().await {
+                tracing::warn!(error = %e, "peer slot cache indexes unreadable at start");
+            }
+        }
         // The slot count was lowered: slot objects beyond it must go, so that the
         // store never holds more slot objects than slots.
         let slots = cache.inner.settings.slots.get();
@@ -137,12 +150,20 @@ impl SlotCache {
     /// timeouts; while the store is considered down, no call is made at all.
     pub async fn get(&self, key: &VariantKey) -> Option<CachedVariant> {
         let inner = &self.inner;
-        let hit = inner.lock().lookup(key, unix_now());
-        let Some(hit) = hit else {
-            inner.metrics.misses.inc();
-            return None;
+        let own = inner.lock().lookup(key, unix_now());
+        let (hit, peer) = match own {
+            Some(hit) => {
+                inner.dirty.store(true, Ordering::Relaxed);
+                (hit, false)
+            }
+            None => match inner.peer_lookup(key) {
+                Some(hit) => (hit, true),
+                None => {
+                    inner.metrics.misses.inc();
+                    return None;
+                }
+            },
         };
-        inner.dirty.store(true, Ordering::Relaxed);
         if !inner.allow() {
             inner.metrics.bypassed.with_label_values(&["get"]).inc();
             inner.metrics.misses.inc();
@@ -156,6 +177,9 @@ impl SlotCache {
         match fetched {
             Ok(Fetched::Match(bytes)) => {
                 inner.metrics.hits.inc();
+                if peer {
+                    inner.metrics.peer_hits.inc();
+                }
                 Some(CachedVariant {
                     bytes,
                     format: hit.format,
@@ -164,8 +188,14 @@ impl SlotCache {
             Ok(Fetched::Mismatch | Fetched::Missing) => {
                 inner.metrics.etag_mismatches.inc();
                 inner.metrics.misses.inc();
+                if peer {
+                    inner.lock_peers().invalidate(key, &hit.etag);
+                    return None;
+                }
                 let mut index = inner.lock();
-                index.invalidate(key, &hit.etag);
+                if index.invalidate(key, &hit.etag) {
+                    inner.changed();
+                }
                 inner.gauges(&index);
                 None
             }
@@ -210,7 +240,7 @@ impl SlotCache {
             count("too_large");
             return Put::TooLarge;
         }
-        if inner.lock().contains(&key) {
+        if inner.lock().contains(&key) || inner.peer_contains(&key) {
             return Put::Present;
         }
         if !inner.allow() {
@@ -237,7 +267,7 @@ impl SlotCache {
             Reserve::Slot { slot, evicted } => {
                 if evicted.is_some() {
                     inner.metrics.evictions.inc();
-                    inner.dirty.store(true, Ordering::Relaxed);
+                    inner.changed();
                 }
                 slot
             }
@@ -269,7 +299,7 @@ impl SlotCache {
                         hits: 0,
                     };
                     index.commit(slot, entry);
-                    inner.dirty.store(true, Ordering::Relaxed);
+                    inner.changed();
                     inner.metrics.writes.with_label_values(&["ok"]).inc();
                 }
                 Err(e) => {
@@ -295,61 +325,6 @@ impl SlotCache {
         let _permits = self.inner.writes.acquire_many(all).await;
     }
 
-    /// Writes the index beside the slots if it changed since the last flush.
-    pub async fn flush(&self) -> Result<(), StoreError> {
-        let inner = &self.inner;
-        let _one_at_a_time = inner.flushing.lock().await;
-        if !inner.dirty.swap(false, Ordering::Relaxed) {
-            return Ok(());
-        }
-        let bytes = {
-            let index = inner.lock();
-            codec::encode(index.capacity(), unix_now(), index.entries())
-        };
-        match inner.store.put(INDEX_NAME, bytes.into()).await {
-            Ok(_) => Ok(()),
-            Err(e) => {
-                inner.dirty.store(true, Ordering::Relaxed);
-                inner
-                    .metrics
-                    .store_errors
-                    .with_label_values(&["index_flush"])
-                    .inc();
-                Err(e)
-            }
-        }
-    }
-
-    /// Flushes the index every `flush_interval` until `shutdown` is cancelled, then
-    /// waits for pending writes and flushes once more.
-    pub fn spawn_flusher(&self, shutdown: CancellationToken) -> JoinHandle<()> {
-        let cache = self.clone();
-        let period = self
-            .inner
-            .settings
-            .flush_interval
-            .max(Duration::from_millis(10));
-        tokio::spawn(async move {
-            let start = tokio::time::Instant::now() + period;
-            let mut ticks = tokio::time::interval_at(start, period);
-            ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-            loop {
-                tokio::select! {
-                    () = shutdown.cancelled() => break,
-                    _ = ticks.tick() => {
-                        if let Err(e) = cache.flush().await {
-                            tracing::warn!(error = %e, "slot cache index flush failed");
-                        }
-                    }
-                }
-            }
-            cache.settle().await;
-            if let Err(e) = cache.flush().await {
-                tracing::warn!(error = %e, "final slot cache index flush failed");
-            }
-        })
-    }
-
     /// Slots holding or receiving a variant.
     pub fn slots_used(&self) -> usize {
         self.inner.lock().used()
@@ -373,18 +348,42 @@ impl Inner {
         self.index.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    pub(super) fn lock_peers(&self) -> MutexGuard<'_, Peers> {
+        // A map of readable entries: a panicking holder leaves it usable.
+        self.peers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The index's entries changed: flushed at the next flush, and at the next peer
+    /// sync period when the cache is shared.
+    pub(super) fn changed(&self) {
+        self.dirty.store(true, Ordering::Relaxed);
+        self.entries_changed.store(true, Ordering::Relaxed);
+    }
+
+    /// A peer's entry for `key`; nothing (and no lock) when the cache is not shared.
+    fn peer_lookup(&self, key: &VariantKey) -> Option<Hit> {
+        if !self.settings.share.is_shared() {
+            return None;
+        }
+        self.lock_peers().lookup(key)
+    }
+
+    fn peer_contains(&self, key: &VariantKey) -> bool {
+        self.settings.share.is_shared() && self.lock_peers().contains(key)
+    }
+
     fn breaker(&self) -> MutexGuard<'_, Breaker> {
         self.breaker.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Whether the store may be called now (the breaker is closed or half-open).
-    fn allow(&self) -> bool {
+    pub(super) fn allow(&self) -> bool {
         self.breaker().allow(Instant::now())
     }
 
     /// Feeds a store call's outcome to the breaker: only a store that fails or does not
     /// answer counts, not an object that is too large.
-    fn record(&self, error: Option<&StoreError>) {
+    pub(super) fn record(&self, error: Option<&StoreError>) {
         match error {
             None | Some(StoreError::TooLarge { .. }) => self.breaker().success(),
             Some(StoreError::Timeout | StoreError::Unavailable(_)) => {

@@ -26,6 +26,22 @@ pub enum Fetched {
     Missing,
 }
 
+/// The result of a read conditional on a change ([`SlotStore::get_if_changed`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// The object still has the ETag the caller knew.
+    Unchanged,
+    /// There is no such object.
+    Missing,
+    /// The object's current bytes and ETag.
+    New {
+        /// Its ETag.
+        etag: String,
+        /// Its bytes.
+        bytes: Bytes,
+    },
+}
+
 /// Why a store call failed. Every failure is a miss or a dropped write for the cache.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -64,6 +80,28 @@ pub trait SlotStore: Send + Sync + fmt::Debug + 'static {
         name: &'a str,
         max_bytes: u64,
     ) -> BoxFuture<'a, Result<Option<Bytes>, StoreError>>;
+
+    /// Reads `name` unless its ETag is still `known` (another instance's index, read
+    /// every sync period: an unchanged one should cost little). This default reads the
+    /// object whole and takes the blake3 hash of its bytes as its ETag; stores that can
+    /// ask for the ETag alone override it.
+    fn get_if_changed<'a>(
+        &'a self,
+        name: &'a str,
+        known: Option<&'a str>,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Changed, StoreError>> {
+        Box::pin(async move {
+            let Some(bytes) = self.get(name, max_bytes).await? else {
+                return Ok(Changed::Missing);
+            };
+            let etag = blake3::hash(&bytes).to_hex().to_string();
+            if known == Some(etag.as_str()) {
+                return Ok(Changed::Unchanged);
+            }
+            Ok(Changed::New { etag, bytes })
+        })
+    }
 
     /// Removes `name`; removing an absent object succeeds.
     fn delete<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;

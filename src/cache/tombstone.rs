@@ -12,7 +12,7 @@
 //! Pure: names and times in, decisions out.
 
 use crate::variant::SourceId;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 /// The names of purge records start with this.
@@ -114,6 +114,19 @@ impl Applied {
         self.synced_ms = Some(now_ms);
         out.new.sort_by_key(|t| t.at_ms);
         out
+    }
+
+    /// The latest purge of each source among the records known, to filter the entries
+    /// of a peer's index as the reload filters an index at start.
+    pub(crate) fn latest(&self) -> HashMap<SourceId, Tombstone> {
+        let mut latest: HashMap<SourceId, Tombstone> = HashMap::new();
+        for &t in &self.seen {
+            let kept = latest.entry(t.source).or_insert(t);
+            if t.at_ms > kept.at_ms {
+                *kept = t;
+            }
+        }
+        latest
     }
 
     /// Whether the last successful listing is older than the retention (or there was

@@ -94,16 +94,18 @@ pub struct Cli {
     #[arg(long, env = "VIGNETTE_WEBP_QUALITY", default_value = "80")]
     pub webp_quality: String,
 
-    /// WebP effort (method), 0 = fastest, 6 = smallest.
-    #[arg(long, env = "VIGNETTE_WEBP_EFFORT", default_value = "4")]
+    /// WebP effort (method), 0 = fastest, 6 = smallest. 2 encodes 2.4× faster than 4 for
+    /// 3.6 % more bytes on 2 MP photos (docs/performance.md).
+    #[arg(long, env = "VIGNETTE_WEBP_EFFORT", default_value = "2")]
     pub webp_effort: String,
 
     /// AVIF quality (1-100).
     #[arg(long, env = "VIGNETTE_AVIF_QUALITY", default_value = "60")]
     pub avif_quality: String,
 
-    /// AVIF encoder speed, 0 = slowest/smallest, 10 = fastest.
-    #[arg(long, env = "VIGNETTE_AVIF_SPEED", default_value = "8")]
+    /// AVIF encoder speed, 0 = slowest/smallest, 10 = fastest. 9 (imgproxy's benchmark sets it)
+    /// encodes 3.8× faster than 8 for 10 % more bytes (docs/performance.md).
+    #[arg(long, env = "VIGNETTE_AVIF_SPEED", default_value = "9")]
     pub avif_speed: String,
 
     /// CoDel target: the queue wait considered acceptable, in milliseconds.
@@ -264,6 +266,22 @@ pub struct Cli {
     /// Seconds the cache store is left alone after VIGNETTE_CACHE_BREAKER_FAILURES.
     #[arg(long, env = "VIGNETTE_CACHE_BREAKER_SECS", default_value = "5")]
     pub cache_breaker_secs: String,
+
+    /// This instance's number (0 … VIGNETTE_CACHE_INSTANCES-1) among the instances
+    /// sharing one slot cache (same bucket and prefix): it writes the slots n with
+    /// n % instances = this number, and reads all of them (Nomad: the alloc index).
+    #[arg(long, env = "VIGNETTE_CACHE_INSTANCE", default_value = "0")]
+    pub cache_instance: String,
+
+    /// How many instances share the slot cache (same bucket and prefix).
+    #[arg(long, env = "VIGNETTE_CACHE_INSTANCES", default_value = "1")]
+    pub cache_instances: String,
+
+    /// When the cache is shared: ms between reads of the other instances' indexes (and
+    /// flushes of this one when it changed); a variant cached by one instance is a hit
+    /// on the others within about twice this.
+    #[arg(long, env = "VIGNETTE_CACHE_PEER_SYNC_MS", default_value = "2000")]
+    pub cache_peer_sync_ms: String,
 
     // URL dialects
     /// imgproxy URL signature keys, hex, comma-separated for key rotation (paired with

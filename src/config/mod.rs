@@ -12,6 +12,7 @@ mod http_source;
 mod listener;
 mod overload;
 mod source_bucket_cache;
+mod share;
 mod storage;
 mod validate;
 

@@ -245,6 +245,12 @@ impl Cli {
             ),
             ..CacheSettings::default()
         };
+        let (share, peer_sync) = self.cache_share(settings.slots)?;
+        let settings = CacheSettings {
+            share,
+            peer_sync,
+            ..settings
+        };
         let in_source_buckets = self.in_source_buckets(&source, &store)?;
         Ok((
             s3,

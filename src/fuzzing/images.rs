@@ -10,39 +10,15 @@ use crate::render::metadata::{self, Kept};
 use crate::variant::Format;
 use turbojpeg::{Colorspace, Decompressor, Image, PixelFormat, ScalingFactor};
 
-/// The format header readers, one per source format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reader {
-    /// SOFn, APP1 (EXIF), APP2 (ICC chunks), APP14.
-    Jpeg,
-    /// IHDR.
-    Png,
-    /// The logical screen descriptor.
-    Gif,
-    /// The first RIFF chunk.
-    Webp,
-    /// ISOBMFF boxes down to the primary item's properties.
-    Avif,
-    /// The JPEG XL container's boxes and the codestream's size header, bit by bit.
-    Jxl,
-    /// HEIF's ISOBMFF boxes (a grid's primary item, `irot`).
-    Heif,
-}
+/// The format header readers are chosen by the format they read: the sniffed source
+/// format, as a render would choose.
+pub use SourceFormat as Reader;
 
 /// A header reader on arbitrary bytes: never a panic, an accepted header has pixels, and
 /// every prefix either needs more data or already reads as the whole does. That last
 /// property is what lets `info.json` answer from a prefix while renders read the whole
 /// file: both must see the same image.
-pub fn header(reader: Reader, data: &[u8]) {
-    let format = match reader {
-        Reader::Jpeg => SourceFormat::Jpeg,
-        Reader::Png => SourceFormat::Png,
-        Reader::Gif => SourceFormat::Gif,
-        Reader::Webp => SourceFormat::Webp,
-        Reader::Avif => SourceFormat::Avif,
-        Reader::Jxl => SourceFormat::Jxl,
-        Reader::Heif => SourceFormat::Heif,
-    };
+pub fn header(format: Reader, data: &[u8]) {
     let whole = header::read(format, data);
     if let Ok(h) = &whole {
         assert!(h.width > 0 && h.height > 0, "a header without pixels");

@@ -58,7 +58,7 @@ pub(crate) use estimate::{Estimate, estimate};
 pub(crate) use intermediate::IntermediateStats;
 pub use intermediate::{IntermediateCache, SourceKey};
 pub use malloc::release_large_buffers;
-pub(crate) use pipeline::Prepared;
+pub(crate) use pipeline::{Prepared, finish_prepared as finish, prepare};
 
 /// Limits checked from the header, before any large allocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,9 +99,9 @@ impl Default for EncodeSettings {
             jpeg_quality: 80,
             jpeg_optimize: true,
             webp_quality: 80.0,
-            webp_method: 4,
+            webp_method: 2,
             avif_quality: 60,
-            avif_speed: 8,
+            avif_speed: 9,
         }
     }
 }
@@ -293,29 +293,6 @@ pub fn render(
     deadline: &Deadline,
 ) -> Result<Rendered, RenderError> {
     pipeline::render(bytes, variant, limits, encode, deadline, None)
-}
-
-/// The first half of [`render`]: checks the limits, plans `variant` and decodes `bytes`
-/// (keeping the decode in `keep`'s cache, as [`render_keeping`] does, when given). The
-/// result no longer needs the source: dropping the bytes before [`finish`] lowers the
-/// render's peak memory by the size of the source.
-pub(crate) fn prepare(
-    bytes: &[u8],
-    variant: &Variant,
-    limits: &Limits,
-    deadline: &Deadline,
-    keep: Option<(&IntermediateCache, &SourceKey)>,
-) -> Result<Prepared, RenderError> {
-    pipeline::prepare(bytes, variant, limits, deadline, keep)
-}
-
-/// The second half of [`render`]: resize, colour, orientation, quality and encoding.
-pub(crate) fn finish(
-    prepared: Prepared,
-    encode: &EncodeSettings,
-    deadline: &Deadline,
-) -> Result<Rendered, RenderError> {
-    pipeline::finish_prepared(prepared, encode, deadline)
 }
 
 /// Renders `variant` from the source `source` without its bytes, when `cache` keeps a

@@ -204,7 +204,8 @@ pub(crate) fn render(
     )
 }
 
-/// See [`super::finish`].
+/// The second half of [`super::render`]: resize, colour, orientation, quality and
+/// encoding.
 pub(crate) fn finish_prepared(
     prepared: Prepared,
     settings: &EncodeSettings,
@@ -225,8 +226,10 @@ pub(crate) fn finish_prepared(
     }
 }
 
-/// See [`super::prepare`]: checks, plans and decodes, keeping the decoded intermediate in
-/// `keep` when given.
+/// The first half of [`super::render`]: checks the limits, plans `variant` and decodes
+/// `bytes` (keeping the decode in `keep`'s cache, as [`super::render_keeping`] does, when
+/// given). The result no longer needs the source: dropping the bytes before
+/// [`finish_prepared`] lowers the render's peak memory by the size of the source.
 pub(crate) fn prepare(
     bytes: &[u8],
     variant: &Variant,

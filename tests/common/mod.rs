@@ -5,6 +5,7 @@
 pub mod fixtures;
 pub mod garage;
 pub mod gate;
+pub mod process;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -5,7 +5,7 @@ use crate::garage::Garage;
 use bytes::Bytes;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use vignette::cache::{CacheMetrics, CacheSettings, Put, S3Store, SlotCache};
+use vignette::testing::cache::{CacheMetrics, CacheSettings, Put, S3Store, SlotCache};
 use vignette::testing::s3::{S3Client, S3Credentials, S3Metrics, S3Settings};
 use vignette::testing::source::{Buckets, S3Source, S3SourceSettings, SourceError};
 use vignette::testing::variant::VariantKey;

@@ -5,7 +5,7 @@ use crate::garage::Garage;
 use bytes::Bytes;
 use std::num::{NonZeroU32, NonZeroU64};
 use std::sync::Arc;
-use vignette::cache::{
+use vignette::testing::cache::{
     CacheMetrics, CacheSettings, Fetched, INDEX_NAME, LocalDirStore, S3Store, SlotCache, SlotStore,
     StoreError, slot_name,
 };
