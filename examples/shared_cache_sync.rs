@@ -14,9 +14,8 @@ use std::num::{NonZeroU32, NonZeroU64};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use vignette::testing::cache::{CacheMetrics, CacheSettings, S3Store, Share, SlotCache, SlotStore};
-use vignette::s3::{S3Client, S3Credentials, S3Metrics, S3Settings};
-use vignette::variant::key::VariantKey;
-use vignette::variant::{Format, SourceId};
+use vignette::testing::s3::{S3Client, S3Credentials, S3Metrics, S3Settings};
+use vignette::testing::variant::{Format, SourceId, VariantKey};
 
 const SLOTS: u32 = 1000;
 const ROUNDS: u32 = 50;

@@ -6,8 +6,6 @@
 
 mod purge;
 
-pub use purge::PurgeReport;
-
 use crate::admission::{Siblings, SourceFacts};
 use crate::cache::{
     BucketCaches, CacheMetrics, Caches, LocalDirStore, S3Store, SlotCache, SlotStore,

@@ -13,7 +13,9 @@ pub mod cache {
 
 /// Flags and settings beyond the public [`crate::Settings`].
 pub mod config {
-    pub use crate::config::{AdminToken, CacheStoreChoice, OverloadAnswer, SourceChoice};
+    pub use crate::config::{
+        AdminToken, CacheStoreChoice, InSourceBuckets, OverloadAnswer, SourceChoice,
+    };
 }
 
 /// The URL grammars.

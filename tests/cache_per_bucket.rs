@@ -12,9 +12,9 @@ use common::{Server, eventually, fixtures, start_in};
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
-use vignette::config::{AdminToken, InSourceBuckets, Settings, SourceChoice};
-use vignette::source::http::AllowedSources;
-use vignette::source::{Buckets, S3SourceSettings};
+use vignette::Settings;
+use vignette::testing::config::{AdminToken, InSourceBuckets, SourceChoice};
+use vignette::testing::source::{AllowedSources, Buckets, S3SourceSettings};
 
 const TOKEN: &str = "test-admin-token-0123456789";
 const PREFIX: &str = "vc/";

@@ -30,9 +30,9 @@ mod codec;
 mod index;
 mod local;
 mod metrics;
-mod per_bucket;
 mod peer_sync;
 mod peers;
+mod per_bucket;
 mod policy;
 mod purge;
 #[cfg(test)]
@@ -43,8 +43,8 @@ mod s3;
 mod share;
 #[cfg(test)]
 mod share_tests;
-pub(crate) mod sim;
-pub(crate) mod sim_shared;
+pub mod sim;
+pub mod sim_shared;
 mod slot_cache;
 mod store;
 #[cfg(test)]
@@ -53,14 +53,14 @@ mod tombstone;
 
 pub use local::LocalDirStore;
 pub use metrics::CacheMetrics;
-pub use per_bucket::BucketCaches;
-pub use policy::EvictionPolicy;
-pub use purge::{Provenance, SlotPurge, UnsharedPurge};
-pub use routing::Caches;
+pub(crate) use per_bucket::BucketCaches;
+pub(crate) use policy::EvictionPolicy;
+pub(crate) use purge::SlotPurge;
+pub(crate) use routing::Caches;
 pub use s3::S3Store;
 pub use share::Share;
 pub use slot_cache::{Put, SlotCache};
-pub use store::{Changed, Fetched, INDEX_NAME, SlotStore, StoreError, slot_name};
+pub use store::{Fetched, INDEX_NAME, SlotStore, StoreError, slot_name};
 
 use crate::variant::Format;
 use bytes::Bytes;

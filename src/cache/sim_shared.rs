@@ -12,12 +12,11 @@
 //!
 //! `cargo run --release --example cache_sim -- shared`
 
-use super::index::{Entry, Index, Reserve};
+use super::index::{Index, Reserve};
 use super::policy::EvictionPolicy;
 use super::share::Share;
 use super::sim::{Rng, Zipf, entry, key, serve};
 use crate::variant::key::VariantKey;
-use crate::variant::{Format, SourceId};
 use std::collections::HashSet;
 use std::num::NonZeroU32;
 

@@ -11,8 +11,8 @@ mod dialect;
 mod http_source;
 mod listener;
 mod overload;
-mod source_bucket_cache;
 mod share;
+mod source_bucket_cache;
 mod storage;
 mod validate;
 

@@ -2,7 +2,6 @@
 //! headers, the EXIF reader with the container walkers around it, and the DC-only JPEG
 //! decoder against libjpeg-turbo.
 
-use crate::render::SourceFormat;
 use crate::render::decode;
 use crate::render::exif::{self as tiff, ARTIST, COPYRIGHT, Tiff};
 use crate::render::header::{self, HeaderError};
@@ -12,7 +11,7 @@ use turbojpeg::{Colorspace, Decompressor, Image, PixelFormat, ScalingFactor};
 
 /// The format header readers are chosen by the format they read: the sniffed source
 /// format, as a render would choose.
-pub use SourceFormat as Reader;
+pub use crate::render::SourceFormat as Reader;
 
 /// A header reader on arbitrary bytes: never a panic, an accepted header has pixels, and
 /// every prefix either needs more data or already reads as the whole does. That last
@@ -51,7 +50,7 @@ pub fn header(format: Reader, data: &[u8]) {
 /// the block's size and reads back as 1; the copyright-only block keeps exactly the
 /// artist and copyright; a block written into a JPEG or PNG is found there again.
 pub fn exif(data: &[u8]) {
-    for format in [SourceFormat::Jpeg, SourceFormat::Png, SourceFormat::Webp] {
+    for format in [Reader::Jpeg, Reader::Png, Reader::Webp] {
         if let Some(block) = metadata::exif_of(data, format) {
             assert!(
                 Tiff::parse(&block).is_some(),
@@ -90,15 +89,12 @@ pub fn exif(data: &[u8]) {
     if data.len() + 8 <= 0xFFFF {
         let jpeg = metadata::embed(JPEG_SKELETON.to_vec(), Format::Jpeg, &kept, (1, 1));
         assert_eq!(
-            metadata::exif_of(&jpeg, SourceFormat::Jpeg).as_deref(),
+            metadata::exif_of(&jpeg, Reader::Jpeg).as_deref(),
             Some(data)
         );
     }
     let png = metadata::embed(png_skeleton(), Format::Png, &kept, (1, 1));
-    assert_eq!(
-        metadata::exif_of(&png, SourceFormat::Png).as_deref(),
-        Some(data)
-    );
+    assert_eq!(metadata::exif_of(&png, Reader::Png).as_deref(), Some(data));
 }
 
 /// SOI, a JFIF APP0 of no content, SOS, EOI: what the JPEG writer inserts segments into.

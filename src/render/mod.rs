@@ -58,7 +58,7 @@ pub(crate) use estimate::{Estimate, estimate};
 pub(crate) use intermediate::IntermediateStats;
 pub use intermediate::{IntermediateCache, SourceKey};
 pub use malloc::release_large_buffers;
-pub(crate) use pipeline::{Prepared, finish_prepared as finish, prepare};
+pub(crate) use pipeline::{finish_prepared as finish, prepare};
 
 /// Limits checked from the header, before any large allocation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
