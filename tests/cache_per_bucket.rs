@@ -67,18 +67,6 @@ async fn start(dir: &Path, garage: &Garage, buckets: &[&str]) -> Server {
     start_in(dir, per_bucket(garage, buckets)).await
 }
 
-/// GETs `path`: status, `X-Cache`, body.
-async fn get(s: &Server, path: &str) -> (u16, String, Vec<u8>) {
-    let resp = s.get(path).await;
-    let status = resp.status().as_u16();
-    let cache = resp
-        .headers()
-        .get("x-cache")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, cache, resp.bytes().await.unwrap().to_vec())
-}
-
 /// An IIIF variant of `file` in `bucket`, `w` pixels wide.
 fn iiif(bucket: &str, file: &str, w: u32) -> String {
     format!("/iiif/3/{bucket}%2F{file}/full/{w},/0/default.png")
@@ -141,7 +129,7 @@ async fn each_bucket_s_variants_land_in_that_bucket_under_the_prefix() {
         iiif(a, "grid.jpg", 120),
         iiif(b, "grid.png", 100),
     ] {
-        let (status, cache, _) = get(&s, &path).await;
+        let (status, cache, _) = s.get_cached(&path).await;
         assert_eq!((status, cache.as_str()), (200, "miss"), "{path}");
     }
     landed(&s, a, 2.0).await;
@@ -149,8 +137,8 @@ async fn each_bucket_s_variants_land_in_that_bucket_under_the_prefix() {
     assert_eq!(objects(garage, a, "slot-").await.len(), 2);
     assert_eq!(objects(garage, b, "slot-").await.len(), 1);
     // The same variant of two buckets' same-named files are two variants, two hits.
-    let (_, hit_a, body_a) = get(&s, &iiif(a, "grid.png", 100)).await;
-    let (_, hit_b, body_b) = get(&s, &iiif(b, "grid.png", 100)).await;
+    let (_, hit_a, body_a) = s.get_cached(&iiif(a, "grid.png", 100)).await;
+    let (_, hit_b, body_b) = s.get_cached(&iiif(b, "grid.png", 100)).await;
     assert_eq!((hit_a.as_str(), hit_b.as_str()), ("hit", "hit"));
     assert_eq!(body_a, body_b, "same source bytes, same variant");
     assert_eq!(s.renders().await, 3.0);
@@ -171,7 +159,7 @@ async fn each_bucket_s_variants_land_in_that_bucket_under_the_prefix() {
     assert_eq!(bytes_b, body_b.len() as f64);
     assert_eq!(s.metric("vignette_bucket_caches").await, 2.0);
     // A bucket outside the allowlist is not found, and never gets a cache.
-    let (status, _, _) = get(&s, &iiif("pb-place-other", "grid.png", 100)).await;
+    let (status, _, _) = s.get_cached(&iiif("pb-place-other", "grid.png", 100)).await;
     assert_eq!(status, 404);
     assert_eq!(s.metric("vignette_bucket_caches").await, 2.0);
     assert!(!s.metrics_text().await.contains("pb-place-other"));
@@ -208,10 +196,10 @@ async fn filling_one_bucket_s_slots_never_evicts_another_s() {
     })
     .await;
     let quiet = iiif(b, "grid.png", 100);
-    assert_eq!(get(&s, &quiet).await.0, 200);
+    assert_eq!(s.get_cached(&quiet).await.0, 200);
     landed(&s, b, 1.0).await;
     for (i, w) in (10..=70).step_by(10).enumerate() {
-        assert_eq!(get(&s, &iiif(a, "grid.png", w)).await.0, 200);
+        assert_eq!(s.get_cached(&iiif(a, "grid.png", w)).await.0, 200);
         landed(&s, a, (i + 1) as f64).await;
         assert!(objects(garage, a, "slot-").await.len() <= 2);
     }
@@ -226,7 +214,7 @@ async fn filling_one_bucket_s_slots_never_evicts_another_s() {
         sample(&s, "vignette_bucket_cache_evictions_total", &only_b).await,
         0.0
     );
-    let (status, cache, _) = get(&s, &quiet).await;
+    let (status, cache, _) = s.get_cached(&quiet).await;
     assert_eq!(
         (status, cache.as_str()),
         (200, "hit"),
@@ -247,7 +235,7 @@ async fn both_indexes_survive_a_restart() {
     let s = start(dir.path(), garage, &[a, b]).await;
     let mut first = Vec::new();
     for path in &paths {
-        first.push(get(&s, path).await.2);
+        first.push(s.get_cached(path).await.2);
     }
     landed(&s, a, 1.0).await;
     landed(&s, b, 1.0).await;
@@ -255,7 +243,7 @@ async fn both_indexes_survive_a_restart() {
 
     let s = start(dir.path(), garage, &[a, b]).await;
     for (path, body) in paths.iter().zip(&first) {
-        let (status, cache, again) = get(&s, path).await;
+        let (status, cache, again) = s.get_cached(path).await;
         assert_eq!((status, cache.as_str()), (200, "hit"), "{path}");
         assert_eq!(&again, body, "{path}");
     }
@@ -290,7 +278,7 @@ async fn a_purge_reaches_the_source_s_bucket_and_its_peers() {
     let purged = [iiif(a, "grid.png", 100), iiif(a, "grid.png", 150)];
     let kept = [iiif(a, "grid.jpg", 100), iiif(b, "grid.png", 100)];
     for path in purged.iter().chain(&kept) {
-        assert_eq!(get(&one, path).await.0, 200, "{path}");
+        assert_eq!(one.get_cached(path).await.0, 200, "{path}");
     }
     landed(&one, a, 3.0).await;
     landed(&one, b, 1.0).await;
@@ -299,7 +287,7 @@ async fn a_purge_reaches_the_source_s_bucket_and_its_peers() {
         cache.flush().await.unwrap();
     }
     let two = start(dir.path(), garage, &[a, b]).await;
-    assert_eq!(get(&two, &kept[1]).await.1, "hit");
+    assert_eq!(two.get_cached(&kept[1]).await.1, "hit");
 
     let (status, body) = purge(&one, &format!("{a}/grid.png")).await;
     assert_eq!(status, 200, "{body}");
@@ -322,10 +310,10 @@ async fn a_purge_reaches_the_source_s_bucket_and_its_peers() {
         "B was not touched"
     );
     for path in &purged {
-        assert_eq!(get(&one, path).await.1, "miss", "{path} rendered anew");
+        assert_eq!(one.get_cached(path).await.1, "miss", "{path} rendered anew");
     }
     for path in &kept {
-        assert_eq!(get(&one, path).await.1, "hit", "{path} untouched");
+        assert_eq!(one.get_cached(path).await.1, "hit", "{path} untouched");
     }
     // The peer learns it from A's records.
     assert_eq!(two.state.sync_purges().await.unwrap(), 1);
@@ -356,21 +344,21 @@ async fn a_bucket_the_key_may_not_write_degrades_to_misses() {
     let s = start(dir.path(), garage, &[ok, read_only]).await;
     let path = iiif(read_only, "grid.png", 100);
     let ro = [("bucket", read_only)];
-    let (status, cache, first) = get(&s, &path).await;
+    let (status, cache, first) = s.get_cached(&path).await;
     assert_eq!((status, cache.as_str()), (200, "miss"));
     eventually(20, "the denied write", || async {
         sample(&s, "vignette_bucket_cache_store_errors_total", &ro).await >= 1.0
     })
     .await;
-    let (status, cache, again) = get(&s, &path).await;
+    let (status, cache, again) = s.get_cached(&path).await;
     assert_eq!((status, cache.as_str()), (200, "miss"), "never cached");
     assert_eq!(again, first);
     assert_eq!(s.renders().await, 2.0);
     assert!(objects(garage, read_only, "slot-").await.is_empty());
     // The other bucket caches as usual.
-    assert_eq!(get(&s, &iiif(ok, "grid.png", 100)).await.0, 200);
+    assert_eq!(s.get_cached(&iiif(ok, "grid.png", 100)).await.0, 200);
     landed(&s, ok, 1.0).await;
-    assert_eq!(get(&s, &iiif(ok, "grid.png", 100)).await.1, "hit");
+    assert_eq!(s.get_cached(&iiif(ok, "grid.png", 100)).await.1, "hit");
     s.stop().await;
 }
 
@@ -399,10 +387,10 @@ async fn an_http_origin_s_variants_stay_in_the_ordinary_cache() {
     })
     .await;
     let path = format!("/insecure/w:90/f:png/plain/http://{addr}/grid.png");
-    let (status, cache, first) = get(&s, &path).await;
+    let (status, cache, first) = s.get_cached(&path).await;
     assert_eq!((status, cache.as_str()), (200, "miss"));
     s.writes_landed(1.0).await;
-    let (status, cache, again) = get(&s, &path).await;
+    let (status, cache, again) = s.get_cached(&path).await;
     assert_eq!((status, cache.as_str()), (200, "hit"));
     assert_eq!(again, first);
     assert_eq!(s.metric("vignette_cache_slots_used").await, 1.0);

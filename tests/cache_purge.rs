@@ -42,18 +42,6 @@ async fn start(dir: &Path, garage: &Garage, prefix: &str) -> Server {
     start_in(dir, with_garage(garage, prefix)).await
 }
 
-/// GETs `path` on the public listener: status, `X-Cache`, body.
-async fn get(s: &Server, path: &str) -> (u16, String, Vec<u8>) {
-    let resp = s.get(path).await;
-    let status = resp.status().as_u16();
-    let cache = resp
-        .headers()
-        .get("x-cache")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (status, cache, resp.bytes().await.unwrap().to_vec())
-}
-
 /// `DELETE /cache/sources?source=…` with `token`: status, headers, JSON body (or Null).
 async fn purge(
     s: &Server,
@@ -87,7 +75,7 @@ const PNG: &str = "/iiif/3/grid.png/full/120,/0/default.png";
 /// Renders the four variants and waits for them to be cached.
 async fn fill(s: &Server) {
     for path in JPG.iter().chain([&PNG]) {
-        assert_eq!(get(s, path).await.0, 200, "{path}");
+        assert_eq!(s.get_cached(path).await.0, 200, "{path}");
     }
     s.writes_landed(4.0).await;
 }
@@ -136,7 +124,7 @@ async fn the_admin_api_is_off_without_a_token_and_refuses_a_wrong_one() {
     }
     // Nothing was purged by any of them.
     for path in JPG.iter().chain([&PNG]) {
-        assert_eq!(get(&s, path).await.1, "hit", "{path}");
+        assert_eq!(s.get_cached(path).await.1, "hit", "{path}");
     }
     assert_eq!(
         s.metric("vignette_cache_purges_total{origin=\"local\"}")
@@ -175,15 +163,19 @@ async fn a_purge_renders_every_variant_of_the_source_anew_and_spares_the_others(
     );
     assert_eq!(s.metric("vignette_cache_purged_entries_total").await, 3.0);
 
-    assert_eq!(get(&s, PNG).await.1, "hit", "another source stays cached");
+    assert_eq!(
+        s.get_cached(PNG).await.1,
+        "hit",
+        "another source stays cached"
+    );
     for (i, path) in JPG.iter().enumerate() {
-        let (status, cache, _) = get(&s, path).await;
+        let (status, cache, _) = s.get_cached(path).await;
         assert_eq!((status, cache.as_str()), (200, "miss"), "{path}");
         assert_eq!(s.renders().await, 5.0 + i as f64, "{path} rendered anew");
     }
     s.writes_landed(7.0).await;
     for path in JPG {
-        assert_eq!(get(&s, path).await.1, "hit", "{path} cached again");
+        assert_eq!(s.get_cached(path).await.1, "hit", "{path} cached again");
     }
 
     // The IIIF identifier names the same source; a second purge finds what was
@@ -195,7 +187,7 @@ async fn a_purge_renders_every_variant_of_the_source_anew_and_spares_the_others(
     );
     let (_, _, report) = purge(&s, "grid.jpg", Some(TOKEN)).await;
     assert_eq!(report["slot_cache"]["entries"], 0);
-    assert_eq!(get(&s, PNG).await.1, "hit");
+    assert_eq!(s.get_cached(PNG).await.1, "hit");
     s.stop().await;
 }
 
@@ -220,9 +212,9 @@ async fn the_index_keeps_its_sources_across_a_restart() {
     // Nor does a restart after the purge bring the purged variants back.
     let s = start(dir.path(), garage, "r/").await;
     assert_eq!(s.metric("vignette_cache_slots_used").await, 1.0);
-    assert_eq!(get(&s, PNG).await.1, "hit");
+    assert_eq!(s.get_cached(PNG).await.1, "hit");
     for path in JPG {
-        assert_eq!(get(&s, path).await.1, "miss", "{path}");
+        assert_eq!(s.get_cached(path).await.1, "miss", "{path}");
     }
     s.stop().await;
 }
@@ -249,15 +241,15 @@ async fn a_second_instance_on_the_same_prefix_learns_the_purge_on_its_next_sync(
     let garage = Garage::shared();
     let dir = images();
     let a = start(dir.path(), garage, "shared/").await;
-    assert_eq!(get(&a, JPG[0]).await.0, 200);
+    assert_eq!(a.get_cached(JPG[0]).await.0, 200);
     a.writes_landed(1.0).await;
     a.state.cache.flush().await.unwrap();
     // B starts from A's index, then caches variants of its own, in slots A does not
     // know of.
     let b = start(dir.path(), garage, "shared/").await;
-    assert_eq!(get(&b, JPG[0]).await.1, "hit", "B reads A's variant");
+    assert_eq!(b.get_cached(JPG[0]).await.1, "hit", "B reads A's variant");
     for path in [JPG[1], PNG] {
-        assert_eq!(get(&b, path).await.1, "miss");
+        assert_eq!(b.get_cached(path).await.1, "miss");
     }
     b.writes_landed(2.0).await;
 
@@ -270,8 +262,8 @@ async fn a_second_instance_on_the_same_prefix_learns_the_purge_on_its_next_sync(
     assert_eq!(records.len(), 1, "{records:?}");
     // A's variant's object is gone: B misses it at once. Its own variant of the
     // purged source is in a slot A never knew: served until B syncs.
-    assert_eq!(get(&b, JPG[0]).await.1, "miss");
-    assert_eq!(get(&b, JPG[1]).await.1, "hit");
+    assert_eq!(b.get_cached(JPG[0]).await.1, "miss");
+    assert_eq!(b.get_cached(JPG[1]).await.1, "hit");
     let b_renders = b.renders().await;
     assert_eq!(b.state.sync_purges().await.unwrap(), 1);
     assert_eq!(
@@ -279,10 +271,10 @@ async fn a_second_instance_on_the_same_prefix_learns_the_purge_on_its_next_sync(
             .await,
         1.0
     );
-    let (status, cache, _) = get(&b, JPG[1]).await;
+    let (status, cache, _) = b.get_cached(JPG[1]).await;
     assert_eq!((status, cache.as_str()), (200, "miss"));
     assert_eq!(b.renders().await, b_renders + 1.0, "rendered anew");
-    assert_eq!(get(&b, PNG).await.1, "hit", "other sources stay");
+    assert_eq!(b.get_cached(PNG).await.1, "hit", "other sources stay");
     assert_eq!(b.state.sync_purges().await.unwrap(), 0, "applied once");
     a.stop().await;
     b.stop().await;
@@ -298,13 +290,13 @@ async fn peers_sync_within_their_flush_period_and_late_starters_apply_the_record
         s.cache.settings.flush_interval = Duration::from_millis(200);
     };
     let a = start_in(dir.path(), fast).await;
-    assert_eq!(get(&a, JPG[0]).await.1, "miss");
+    assert_eq!(a.get_cached(JPG[0]).await.1, "miss");
     a.writes_landed(1.0).await;
     a.state.cache.flush().await.unwrap();
     // B starts from A's index and caches a variant of each source in other slots.
     let b = start_in(dir.path(), fast).await;
-    assert_eq!(get(&b, JPG[1]).await.1, "miss");
-    assert_eq!(get(&b, PNG).await.1, "miss");
+    assert_eq!(b.get_cached(JPG[1]).await.1, "miss");
+    assert_eq!(b.get_cached(PNG).await.1, "miss");
     b.writes_landed(2.0).await;
     // B's index, with its variant of grid.jpg, is what a new instance would load.
     b.state.cache.flush().await.unwrap();
@@ -317,16 +309,16 @@ async fn peers_sync_within_their_flush_period_and_late_starters_apply_the_record
             >= 1.0
     })
     .await;
-    assert_eq!(get(&b, JPG[1]).await.1, "miss");
-    assert_eq!(get(&b, PNG).await.1, "hit");
+    assert_eq!(b.get_cached(JPG[1]).await.1, "miss");
+    assert_eq!(b.get_cached(PNG).await.1, "hit");
     a.stop().await;
     b.stop().await;
 
     // C starts on the index B flushed last, which holds B's variant of grid.jpg
     // rendered just after the purge: within the record's margin, it is left out too.
     let c = start_in(dir.path(), fast).await;
-    assert_eq!(get(&c, PNG).await.1, "hit");
-    assert_eq!(get(&c, JPG[0]).await.1, "miss");
-    assert_eq!(get(&c, JPG[1]).await.1, "miss");
+    assert_eq!(c.get_cached(PNG).await.1, "hit");
+    assert_eq!(c.get_cached(JPG[0]).await.1, "miss");
+    assert_eq!(c.get_cached(JPG[1]).await.1, "miss");
     c.stop().await;
 }

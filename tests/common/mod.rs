@@ -95,6 +95,11 @@ impl Server {
             .expect("request sent")
     }
 
+    /// GETs `path` as the cache tests read it: see [`cached`].
+    pub async fn get_cached(&self, path: &str) -> (u16, String, Vec<u8>) {
+        cached(self.get(path).await).await
+    }
+
     /// GET an image under `/iiif/3/`; returns status, headers and body.
     pub async fn iiif(&self, tail: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
         let resp = self.get(&format!("/iiif/3/{tail}")).await;
@@ -195,4 +200,15 @@ pub fn metric_in(text: &str, sample: &str) -> f64 {
             (name == sample).then(|| value.parse().ok()).flatten()
         })
         .unwrap_or(0.0)
+}
+
+/// A response as the cache tests read it: status, `X-Cache` (empty when absent), body.
+pub async fn cached(resp: reqwest::Response) -> (u16, String, Vec<u8>) {
+    let status = resp.status().as_u16();
+    let cache = resp
+        .headers()
+        .get("x-cache")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, cache, resp.bytes().await.unwrap().to_vec())
 }

@@ -80,46 +80,24 @@ impl Vignette {
 
     /// GETs `path` (absolute, e.g. `/iiif/3/…`): status, `X-Cache`, body.
     pub async fn get(&self, path: &str) -> (u16, String, Vec<u8>) {
-        let resp = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        let cache = resp
-            .headers()
-            .get("x-cache")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        (status, cache, resp.bytes().await.unwrap().to_vec())
+        let resp = self.client.get(format!("{}{path}", self.base)).send();
+        super::cached(resp.await.unwrap()).await
     }
 
     /// The value of one sample of the admin listener's metrics; 0 if absent.
     pub async fn metric(&self, sample: &str) -> f64 {
-        let text = self
-            .client
-            .get(format!("{}/metrics", self.admin))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        metric_in(&text, sample)
+        metric_in(&self.metrics_text().await, sample)
+    }
+
+    /// The Prometheus text of the admin listener.
+    async fn metrics_text(&self) -> String {
+        let resp = self.client.get(format!("{}/metrics", self.admin)).send();
+        resp.await.unwrap().text().await.unwrap()
     }
 
     /// Renders so far, every format.
     pub async fn renders(&self) -> f64 {
-        let text = self
-            .client
-            .get(format!("{}/metrics", self.admin))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let text = self.metrics_text().await;
         text.lines()
             .filter(|l| l.starts_with("vignette_renders_total{"))
             .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
